@@ -1,0 +1,26 @@
+"""Registers the built-in parsers through the same ``register`` door third parties use."""
+
+from __future__ import annotations
+
+import importlib
+
+from .registry import register
+
+BUILTIN_MODULES = (
+    "paperscool",
+    "iclr_virtual",
+    "hf_viewer",
+    "hf_papers",
+    "abstracts",
+    "paperlists",
+    "records",
+    "bibtex",
+    "arxiv_atom",
+)
+
+for _name in BUILTIN_MODULES:
+    try:
+        register(importlib.import_module(f"{__package__}.{_name}"))  # type: ignore[arg-type]
+    except ModuleNotFoundError as exc:  # a parser module not written yet
+        if exc.name != f"{__package__}.{_name}":
+            raise
