@@ -72,3 +72,34 @@ class Paper:
     # field name -> SourceRef of the record whose value is shown
     field_sources: dict[str, SourceRef] = field(default_factory=dict)
     sources: list[SourceRef] = field(default_factory=list)
+
+
+_RECORD_FIELDS = (
+    "title", "authors", "abstract", "venue", "year", "track", "session", "keywords", "links",
+    "code_urls", "ids", "counters", "record_id", "warnings", "flags", "extra",
+)
+
+
+def record_to_dict(rec: Record) -> dict[str, Any]:
+    """The stored form of a record: its content, without where it sits in the file."""
+    return {name: getattr(rec, name) for name in _RECORD_FIELDS}
+
+
+def record_from_dict(data: dict[str, Any], position: int = 0, line: int | None = None) -> Record:
+    known = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+    return Record(position=position, line=line, **known)
+
+
+def paper_to_dict(paper: Paper) -> dict[str, Any]:
+    """The export form of a paper: every field plus where each came from."""
+    out = {name: getattr(paper, name) for name in (
+        "id", "title", "authors", "abstract", "venue", "year", "track", "session", "keywords",
+        "links", "code_urls", "ids", "counters", "flags",
+    )}
+    out["field_sources"] = {k: _ref(v) for k, v in paper.field_sources.items()}
+    out["sources"] = [_ref(s) for s in paper.sources]
+    return out
+
+
+def _ref(ref: SourceRef) -> dict[str, Any]:
+    return {"file": ref.file, "format": ref.format, "record_id": ref.record_id, "line": ref.line}

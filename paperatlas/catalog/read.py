@@ -1,0 +1,176 @@
+"""The read path: papers with their sources, filtered lists, files and statistics."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..errors import NotFound
+from ..models import Paper, Record, SourceRef, record_from_dict
+
+PAPER_COLUMNS = (
+    "id, title, authors, abstract, venue, year, track, session, keywords, links, code_urls, ids,"
+    " counters, flags, field_sources"
+)
+JSON_FIELDS = ("authors", "keywords", "links", "code_urls", "ids", "counters", "flags")
+
+
+@dataclass
+class Filters:
+    """What ``paperatlas papers`` narrows by; every field optional, all case-insensitive."""
+
+    venue: str | None = None
+    year: int | None = None
+    track: str | None = None
+    session: str | None = None
+    author: str | None = None
+    text: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        for column in ("venue", "track", "session"):
+            value = getattr(self, column)
+            if value:
+                clauses.append(f"{column} = ? COLLATE NOCASE")
+                args.append(value)
+        if self.year is not None:
+            clauses.append("year = ?")
+            args.append(self.year)
+        if self.author:
+            clauses.append("instr(lower(authors), lower(?)) > 0")
+            args.append(self.author)
+        if self.text:
+            clauses.append("instr(lower(title || ' ' || abstract), lower(?)) > 0")
+            args.append(self.text)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _source_refs(db: sqlite3.Connection, paper_ids: list[str]) -> dict[str, list[tuple[int, SourceRef]]]:
+    out: dict[str, list[tuple[int, SourceRef]]] = {pid: [] for pid in paper_ids}
+    for start in range(0, len(paper_ids), 500):
+        chunk = paper_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT r.paper_id, r.id, f.name, f.format, coalesce(r.record_id, r.position), r.line"
+            f" FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id IN ({marks})"
+            " ORDER BY r.id",
+            chunk,
+        )
+        for pid, pk, name, fmt, rid, line in rows:
+            out[pid].append((pk, SourceRef(name, fmt, str(rid), line)))
+    return out
+
+
+def _to_papers(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[Paper]:
+    refs = _source_refs(db, [r[0] for r in rows])
+    papers = []
+    for row in rows:
+        data = dict(zip(PAPER_COLUMNS.replace(" ", "").split(","), row))
+        for name in JSON_FIELDS:
+            data[name] = json.loads(data[name])
+        by_pk = dict(refs[data["id"]])
+        origin = json.loads(data.pop("field_sources"))
+        papers.append(
+            Paper(
+                **data,
+                field_sources={k: by_pk[pk] for k, pk in origin.items() if pk in by_pk},
+                sources=[ref for _, ref in refs[data["id"]]],
+            )
+        )
+    return papers
+
+
+def get_paper(db: sqlite3.Connection, paper_id: str) -> Paper:
+    row = db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no paper with id {paper_id!r}", hint="`paperatlas papers` lists the ids")
+    return _to_papers(db, [row])[0]
+
+
+def list_papers(
+    db: sqlite3.Connection, filters: Filters, limit: int | None = 50, offset: int = 0
+) -> list[Paper]:
+    where, args = filters.where()
+    sql = f"SELECT {PAPER_COLUMNS} FROM papers{where} ORDER BY venue, year, title, id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        args = [*args, limit, offset]
+    return _to_papers(db, db.execute(sql, args).fetchall())
+
+
+def iter_papers(db: sqlite3.Connection, filters: Filters, chunk: int = 1000) -> Iterator[Paper]:
+    offset = 0
+    while True:
+        batch = list_papers(db, filters, limit=chunk, offset=offset)
+        yield from batch
+        if len(batch) < chunk:
+            return
+        offset += chunk
+
+
+def count_papers(db: sqlite3.Connection, filters: Filters) -> int:
+    where, args = filters.where()
+    return int(db.execute(f"SELECT count(*) FROM papers{where}", args).fetchone()[0])
+
+
+def records_of(db: sqlite3.Connection, paper_id: str) -> list[tuple[SourceRef, Record]]:
+    rows = db.execute(
+        "SELECT f.name, f.format, coalesce(r.record_id, r.position), r.line, r.data, r.position"
+        " FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
+        (paper_id,),
+    )
+    return [
+        (SourceRef(name, fmt, str(rid), line), record_from_dict(json.loads(data), pos, line))
+        for name, fmt, rid, line, data, pos in rows
+    ]
+
+
+def files(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    cols = ["name", "path", "format", "records", "claimed_total", "page_venue", "page_track", "ingested_at"]
+    rows = db.execute(
+        f"SELECT {', '.join('f.' + c for c in cols)},"
+        " (SELECT count(DISTINCT paper_id) FROM records r WHERE r.file_id = f.id)"
+        " FROM files f ORDER BY f.id"
+    )
+    return [dict(zip([*cols, "papers"], row)) for row in rows]
+
+
+def stats(db: sqlite3.Connection) -> dict[str, Any]:
+    """Counts per venue/year/track, per source file (with claimed totals), and field coverage."""
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    total = one("SELECT count(*) FROM papers")
+    coverage = {
+        name: one(f"SELECT count(*) FROM papers WHERE {cond}")
+        for name, cond in {
+            "title": "title != ''",
+            "abstract": "abstract != ''",
+            "authors": "authors != '[]'",
+            "venue": "venue IS NOT NULL",
+            "year": "year IS NOT NULL",
+            "track": "track IS NOT NULL",
+            "session": "session IS NOT NULL",
+            "code": "code_urls != '[]'",
+            "keywords": "keywords != '[]'",
+        }.items()
+    }
+    venues = [
+        {"venue": v, "year": y, "track": t, "papers": n}
+        for v, y, t, n in db.execute(
+            "SELECT venue, year, track, count(*) FROM papers GROUP BY venue, year, track"
+            " ORDER BY venue, year, track"
+        )
+    ]
+    return {
+        "papers": total,
+        "records": one("SELECT count(*) FROM records"),
+        "files": files(db),
+        "multi_source_papers": one(
+            "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id"
+            " HAVING count(DISTINCT file_id) > 1)"
+        ),
+        "coverage": coverage,
+        "venues": venues,
+    }

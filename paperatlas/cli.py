@@ -1,0 +1,240 @@
+"""The ``paperatlas`` command: thin adapters that parse options, call the core, render output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__, export
+from .catalog import Catalog, Filters, default_path
+from .errors import PaperatlasError
+from .ingest import FileReport, Overrides, ingest_paths, registry
+from .models import Paper, paper_to_dict
+from .render import paper_text, report_line, stats_text
+
+SAMPLES = Path(__file__).parent / "samples"
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db PATH`` on every command; the catalog is opened here and closed after."""
+
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Catalog file [default: $PAPERATLAS_HOME/catalog.sqlite, home ~/.paperatlas].",
+    )
+    @functools.wraps(fn)
+    def wrapper(db_path: Path | None, **kwargs: Any) -> Any:
+        with Catalog(db_path or default_path()) as catalog:
+            return fn(catalog=catalog, **kwargs)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for name, kind, text in reversed(
+        [
+            ("venue", str, "Only this venue (e.g. ICLR)."),
+            ("year", int, "Only this year."),
+            ("track", str, "Only this track/decision (e.g. Poster, Oral)."),
+            ("session", str, 'Only this session (e.g. "Poster Session 6").'),
+            ("author", str, "Only papers with an author containing this text."),
+            ("text", str, "Only papers whose title or abstract contains this text."),
+        ]
+    ):
+        fn = click.option(f"--{name}", type=kind, default=None, help=text)(fn)
+    return fn
+
+
+def _filters(kwargs: dict[str, Any]) -> Filters:
+    return Filters(**{k: kwargs.pop(k) for k in ("venue", "year", "track", "session", "author", "text")})
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class Group(click.Group):
+    """Turns paperatlas errors into a message with a hint and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PaperatlasError as exc:
+            err.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            if exc.hint:
+                err.print(f"  hint: {exc.hint}", markup=False)
+            sys.exit(1)
+        except OSError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True)
+            sys.exit(1)
+
+
+@click.group(cls=Group)
+@click.version_option(__version__)
+def cli() -> None:
+    """paperatlas: ingest any paper listing into one clean local catalog, then find and triage."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "format_", metavar="NAME", help="Skip detection: read the files as NAME (see `paperatlas formats`).")
+@click.option("--venue", help="Venue for records whose page does not say (e.g. ICLR).")
+@click.option("--year", type=int, help="Year for records whose page does not say.")
+@click.option("--track", help="Track/decision for records whose page does not say (e.g. Poster).")
+@click.option("--session", help='Session for records whose page does not say ("Poster Session 6").')
+@click.option("--skip-bad", is_flag=True, help="Skip damaged records (with a warning) instead of rejecting the file.")
+@json_option
+@db_option
+def ingest(catalog: Catalog, files: tuple[Path, ...], format_: str | None, skip_bad: bool, as_json: bool, **over: Any) -> None:
+    """Read listing files of any known format into the catalog, one transaction per file."""
+    reports = _ingest_with_progress(catalog, list(files), format_, Overrides(**over), skip_bad, quiet=as_json)
+    if as_json:
+        _emit_json({"files": [r.to_dict() for r in reports], "papers_in_catalog": catalog.count()})
+    else:
+        out.print(f"catalog: {catalog.path} — {catalog.count()} papers", markup=False)
+    if any(not r.ok for r in reports):
+        sys.exit(1)
+
+
+def _ingest_with_progress(
+    catalog: Catalog, files: list[Path], format_: str | None, over: Overrides, skip_bad: bool, quiet: bool
+) -> list[FileReport]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task("ingesting files", total=len(files))
+
+        def on_file(report: FileReport) -> None:
+            bar.advance(task)
+            if not quiet:
+                _print_report(report)
+
+        return ingest_paths(catalog, files, format=format_, overrides=over, skip_bad=skip_bad, on_file=on_file)
+
+
+def _print_report(report: FileReport) -> None:
+    target = out if report.ok else err
+    target.print(report_line(report), markup=False)
+    for warning in report.warnings[:20]:
+        target.print(f"    warning: {warning}", markup=False)
+    if len(report.warnings) > 20:
+        target.print(f"    … and {len(report.warnings) - 20} more warnings (--json lists all)", markup=False)
+
+
+@cli.command()
+@filter_options
+@click.option("--limit", type=int, default=50, show_default=True, help="How many to list (0: all).")
+@click.option("--offset", type=int, default=0, help="Skip this many first.")
+@json_option
+@db_option
+def papers(catalog: Catalog, limit: int, offset: int, as_json: bool, **kwargs: Any) -> None:
+    """List papers, narrowed by venue, year, track, session, author or text."""
+    filters = _filters(kwargs)
+    found = catalog.papers(filters, limit=limit or None, offset=offset)
+    total = catalog.count(filters)
+    if as_json:
+        _emit_json({"total": total, "papers": [paper_to_dict(p) for p in found]})
+        return
+    table = Table("id", "title", "authors", "venue", "track", box=None, show_edge=False)
+    for p in found:
+        authors = ", ".join(p.authors[:3]) + (" et al." if len(p.authors) > 3 else "")
+        venue = " ".join(str(x) for x in (p.venue, p.year) if x)
+        table.add_row(p.id, _title(p), authors, venue, p.track or "")
+    out.print(table)
+    out.print(f"{len(found)} of {total} papers", markup=False)
+
+
+def _title(p: Paper) -> str:
+    return p.title or "[untitled] " + " ".join(p.abstract.split()[:10]) + "…"
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--sources", is_flag=True, help="Also show every source record's own values.")
+@json_option
+@db_option
+def show(catalog: Catalog, paper_id: str, sources: bool, as_json: bool) -> None:
+    """Everything about one paper, with where each field came from."""
+    paper = catalog.get(paper_id)
+    records = catalog.records_of(paper_id) if sources or as_json else []
+    if as_json:
+        data = paper_to_dict(paper)
+        data["records"] = [{"source": ref.__dict__, "values": rec.__dict__} for ref, rec in records]
+        _emit_json(data)
+        return
+    out.print(paper_text(paper, records if sources else None), markup=False)
+
+
+@cli.command()
+@json_option
+@db_option
+def stats(catalog: Catalog, as_json: bool) -> None:
+    """Counts per venue and track, per source file (against what pages claim) and field coverage."""
+    data = catalog.stats()
+    if as_json:
+        _emit_json(data)
+    else:
+        out.print(stats_text(data), markup=False)
+
+
+@cli.command("export")
+@click.option("--format", "format_", type=click.Choice(export.FORMATS), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Same as --format jsonl.")
+@db_option
+def export_cmd(catalog: Catalog, format_: str, output: Path | None, as_json: bool, **kwargs: Any) -> None:
+    """Write papers as JSONL (every field plus sources), CSV or BibTeX."""
+    papers_iter = catalog.iter_papers(_filters(kwargs))
+    fmt = "jsonl" if as_json else format_
+    if output is None:
+        export.write(papers_iter, sys.stdout, fmt)
+        return
+    with output.open("w", encoding="utf-8", newline="") as fp:
+        n = export.write(papers_iter, fp, fmt)
+    err.print(f"wrote {n} papers to {output}", markup=False)
+
+
+@cli.command()
+@json_option
+def formats(as_json: bool) -> None:
+    """The input formats paperatlas detects."""
+    known = {name: p.DESCRIPTION for name, p in sorted(registry.parsers().items())}
+    if as_json:
+        _emit_json(known)
+    else:
+        for name, text in known.items():
+            out.print(f"{name:14} {text}", markup=False)
+
+
+@cli.command()
+@json_option
+@db_option
+def demo(catalog: Catalog, as_json: bool) -> None:
+    """Ingest the bundled sample listings (the five seed pages) and print a summary."""
+    files = sorted(SAMPLES.glob("*.txt"))
+    reports = _ingest_with_progress(catalog, files, None, Overrides(), False, quiet=as_json)
+    if as_json:
+        _emit_json({"files": [r.to_dict() for r in reports], "stats": catalog.stats()})
+        return
+    out.print("", markup=False)
+    out.print(stats_text(catalog.stats()), markup=False)
+
+
+def main() -> None:
+    cli(prog_name="paperatlas")
