@@ -1,0 +1,105 @@
+"""The command line, as a user runs it (CliRunner, real catalog files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from paperatlas.cli import cli
+from paperatlas.ingest import ingest_paths
+from paperatlas.catalog import Catalog
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def test_ingest_reports_each_file(tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(tmp_path / "c.sqlite")
+    code, output = run("ingest", "--db", db, *map(str, seed_paths))
+    assert code == 0, output
+    assert "25 of 693 present: the copy is truncated" in output
+    assert "[paperscool · ICLR 2023" in output
+    assert "705 papers" in output
+
+
+def test_ingest_json_report(tmp_path: Path, seed_paths: list[Path]) -> None:
+    code, output = run("ingest", "--db", str(tmp_path / "c.sqlite"), "--json", *map(str, seed_paths))
+    data = json.loads(output)
+    assert code == 0
+    assert [f["format"] for f in data["files"]] == ["abstracts", "iclr_virtual", "hf_viewer", "paperscool", "hf_papers"]
+    assert sum(f["found"] for f in data["files"]) == 713
+    assert data["papers_in_catalog"] == 705
+    assert data["files"][0]["completeness"] == "25 of 693 present: the copy is truncated"
+
+
+def test_default_catalog_lives_under_paperatlas_home(_home: Path, seed_paths: list[Path]) -> None:
+    code, _ = run("ingest", str(seed_paths[3]))
+    assert code == 0
+    assert (_home / "catalog.sqlite").exists()
+
+
+def test_papers_show_stats(tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(tmp_path / "c.sqlite")
+    run("ingest", "--db", db, *map(str, seed_paths))
+    code, output = run("papers", "--db", db, "--venue", "ICLR", "--year", "2023", "--json", "--limit", "0")
+    listing = json.loads(output)
+    assert code == 0 and listing["total"] == len(listing["papers"]) >= 25
+    code, output = run("papers", "--db", db, "--session", "poster session 6", "--author", "Zettlemoyer")
+    assert "Binding Language Models in Symbolic Languages" in output
+    ramanujan = run("papers", "--db", db, "--text", "ramanujan", "--json")[1]
+    pid = json.loads(ramanujan)["papers"][0]["id"]
+    code, output = run("show", "--db", db, pid, "--sources")
+    assert code == 0
+    assert "003_3626c9e8004709cb.txt (paperscool) record" in output
+    assert "001_3995438c63dfe527.txt (iclr_virtual) record" in output
+    shown = json.loads(run("show", "--db", db, pid, "--json")[1])
+    assert len(shown["records"]) == 2 and shown["field_sources"]["session"]["format"] == "iclr_virtual"
+    code, output = run("stats", "--db", db)
+    assert "705 papers from 713 records in 5 files" in output
+    assert json.loads(run("stats", "--db", db, "--json")[1])["multi_source_papers"] == 8
+
+
+def test_show_unknown_id_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["show", "--db", str(tmp_path / "c.sqlite"), "zzz"])
+    assert result.exit_code == 1
+    assert "no paper with id 'zzz'" in result.output and "hint:" in result.output
+
+
+def test_export_jsonl_round_trips(tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(tmp_path / "c.sqlite")
+    run("ingest", "--db", db, *map(str, seed_paths))
+    out = tmp_path / "all.jsonl"
+    assert run("export", "--db", db, "--format", "jsonl", "-o", str(out))[0] == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 705
+    assert all(row["sources"] for row in rows)
+    with Catalog(tmp_path / "again.sqlite") as again:
+        [report] = ingest_paths(again, [out])
+        assert report.format == "records" and report.error is None
+        assert again.count() == 705
+        titles = sorted(p.title for p in again.iter_papers())
+    assert titles == sorted(row["title"] for row in rows)
+
+
+def test_export_csv_and_bibtex(tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(tmp_path / "c.sqlite")
+    run("ingest", "--db", db, str(seed_paths[1]))
+    code, output = run("export", "--db", db, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert code == 0 and len(rows) == 145
+    assert rows[0]["session"] == "Poster Session 6"
+    code, output = run("export", "--db", db, "--format", "bibtex")
+    assert output.count("@inproceedings{") == 145
+    assert output.count("{") == output.count("}")
+
+
+def test_formats_lists_the_seed_formats() -> None:
+    code, output = run("formats")
+    for name in ("paperscool", "iclr_virtual", "hf_viewer", "hf_papers", "abstracts", "paperlists", "records"):
+        assert name in output
