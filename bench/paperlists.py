@@ -1,0 +1,72 @@
+"""Paper Copilot benchmark: ingest all 277 conference files, then re-ingest them.
+
+    python bench/paperlists.py [--data ../shared/data/paperlists] [--limit N]
+
+Prints, side by side in one run: the floor (gunzip + json.loads of every file, nothing else),
+the first ingest, and the re-ingest; peak memory (ru_maxrss) of this process.
+Targets (issue 2): 168,226 records in < 60 s, peak memory < 1 GB, re-ingest < 30 s with 0 changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent))
+
+from paperatlas.catalog import Catalog  # noqa: E402
+from paperatlas.ingest import ingest_paths  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data" / "paperlists"))
+    ap.add_argument("--limit", type=int, default=0, help="only the first N files")
+    args = ap.parse_args()
+    files = sorted(Path(args.data).glob("*.json.gz"))
+    if args.limit:
+        files = files[: args.limit]
+
+    t0 = time.perf_counter()
+    floor_records = sum(len(json.loads(gzip.decompress(f.read_bytes()))) for f in files)
+    floor = time.perf_counter() - t0
+
+    with tempfile.TemporaryDirectory() as tmp, Catalog(Path(tmp) / "c.sqlite") as cat:
+        t0 = time.perf_counter()
+        first = ingest_paths(cat, files)
+        t_first = time.perf_counter() - t0
+        mem_first = peak_mb()
+        t0 = time.perf_counter()
+        again = ingest_paths(cat, files)
+        t_again = time.perf_counter() - t0
+        papers = cat.count()
+        size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
+
+    failed = [r for r in first if not r.ok]
+    records = sum(r.found for r in first)
+    changes = sum(r.new + r.merged + r.updated for r in again)
+    print(f"files: {len(files)}, records in files: {floor_records}, read by ingest: {records}, failed files: {len(failed)}")
+    print(f"papers after merging: {papers} ({sum(r.merged for r in first)} records merged into another record's paper)")
+    print(f"{'step':40} {'seconds':>8} {'target':>8}")
+    print(f"{'floor: gunzip + json.loads only':40} {floor:8.1f} {'':>8}")
+    print(f"{'first ingest':40} {t_first:8.1f} {'< 60':>8}  {'ok' if t_first < 60 else 'MISS'}")
+    print(f"{'re-ingest (' + str(changes) + ' changes)':40} {t_again:8.1f} {'< 30':>8}  {'ok' if t_again < 30 and changes == 0 else 'MISS'}")
+    print(f"peak memory: {mem_first:.0f} MB (target < 1024)  {'ok' if mem_first < 1024 else 'MISS'}")
+    print(f"catalog size: {size_mb:.0f} MB, throughput {records / t_first:.0f} records/s")
+    for r in failed:
+        print("FAILED:", r.error)
+
+
+if __name__ == "__main__":
+    main()
