@@ -44,11 +44,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, Catalog(Path(tmp) / "c.sqlite") as cat:
         t0 = time.perf_counter()
-        first = ingest_paths(cat, files)
+        first = ingest_paths(cat, files, skip_bad=True)
         t_first = time.perf_counter() - t0
         mem_first = peak_mb()
         t0 = time.perf_counter()
-        again = ingest_paths(cat, files)
+        again = ingest_paths(cat, files, skip_bad=True)
         t_again = time.perf_counter() - t0
         papers = cat.count()
         size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
@@ -56,6 +56,8 @@ def main() -> None:
     failed = [r for r in first if not r.ok]
     records = sum(r.found for r in first)
     changes = sum(r.new + r.merged + r.updated for r in again)
+    skipped = sum(1 for r in first for w in r.warnings if "skipped" in w)
+    print(f"ingested with --skip-bad: {skipped} damaged records skipped, each with a warning")
     print(f"files: {len(files)}, records in files: {floor_records}, read by ingest: {records}, failed files: {len(failed)}")
     print(f"papers after merging: {papers} ({sum(r.merged for r in first)} records merged into another record's paper)")
     print(f"{'step':40} {'seconds':>8} {'target':>8}")

@@ -150,12 +150,19 @@ def papers(catalog: Catalog, limit: int, offset: int, as_json: bool, **kwargs: A
     if as_json:
         _emit_json({"total": total, "papers": [paper_to_dict(p) for p in found]})
         return
-    table = Table("id", "title", "authors", "venue", "track", box=None, show_edge=False)
+    rows = []
     for p in found:
         authors = ", ".join(p.authors[:3]) + (" et al." if len(p.authors) > 3 else "")
         venue = " ".join(str(x) for x in (p.venue, p.year) if x)
-        table.add_row(p.id, _title(p), authors, venue, p.track or "")
-    out.print(table)
+        rows.append((p.id, _title(p), authors, venue, p.track or ""))
+    if out.is_terminal:
+        table = Table("id", "title", "authors", "venue", "track", box=None, show_edge=False)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+    else:  # piped: one tab-separated line a paper, never wrapped
+        for row in rows:
+            click.echo("\t".join(row))
     out.print(f"{len(found)} of {total} papers", markup=False)
 
 

@@ -30,7 +30,7 @@ Decision = Literal["merge", "distinct"]
 
 STRONG_IDS = ("openreview", "arxiv", "doi")
 MIN_ABSTRACT_WORDS = 25
-ABSTRACT_SIMILARITY = 0.6  # normalised Indel similarity of the first 1,000 characters
+ABSTRACT_SIMILARITY = 0.6  # normalised Indel similarity of the abstract keys (first 60 words)
 
 # Where a format's values rank when sources disagree: structured, official lists beat text copied
 # from a page; a page that names venue and track beats one that does not.
@@ -78,22 +78,21 @@ def venue_key(venue: str | None) -> str:
 
 
 def match_info(rec: Record, file_id: int) -> MatchInfo:
-    abstract = rec.abstract or ""
+    # 60 words never need more than the first ~1,500 characters; long abstracts are common.
+    text = rec.abstract or ""
+    if len(text) > 1500:  # cut at a word boundary so that two copies cut alike
+        text = text[:1500].rsplit(None, 1)[0]
+    head = abstract_key(text) if text else ""
     return MatchInfo(
         title_key=title_key(rec.title) if rec.title else "",
-        abstract_key=_abstract_key_if_long(abstract),
-        abstract_head=abstract_key(abstract)[:1000] if abstract else "",
+        abstract_key=head if len(head.split()) >= MIN_ABSTRACT_WORDS else "",
+        abstract_head=head,
         ids={k: v for k, v in rec.ids.items() if k in STRONG_IDS},
         venue=venue_key(rec.venue),
         years={rec.year} if rec.year else set(),
         surnames={s for s in (surname(a) for a in rec.authors) if s},
         files={file_id},
     )
-
-
-def _abstract_key_if_long(abstract: str) -> str:
-    key = abstract_key(abstract) if abstract else ""
-    return key if len(key.split()) >= MIN_ABSTRACT_WORDS else ""
 
 
 def keys(info: MatchInfo) -> list[str]:

@@ -35,7 +35,8 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     add("binary.bin", bytes(range(256)) * 64, "binary")
     add("unknown.txt", b"hello\nthis is just a shopping list\n", "no format")
     add("malformed.json", b'[{"title": "A", "authors": ["x"]},\n {"title": "B", ', "line 2")
-    add("truncated.json.gz", gzip.compress(json.dumps([{"title": "A"}] * 500).encode())[:200], "gzip")
+    whole = gzip.compress(json.dumps([{"title": f"Paper {i}", "id": str(i * 7919)} for i in range(2000)]).encode())
+    add("truncated.json.gz", whole[: len(whole) // 2], "gzip")
     add("notitle.jsonl", b'{"id": "1", "title": "Fine"}\n{"id": "2", "abstract": "no title here"}\n', "record 2")
     add("huge_line.txt", b"x" * (50 * 1024 * 1024), "no format")
     return files

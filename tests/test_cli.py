@@ -52,7 +52,7 @@ def test_papers_show_stats(tmp_path: Path, seed_paths: list[Path]) -> None:
     assert code == 0 and listing["total"] == len(listing["papers"]) >= 25
     code, output = run("papers", "--db", db, "--session", "poster session 6", "--author", "Zettlemoyer")
     assert "Binding Language Models in Symbolic Languages" in output
-    ramanujan = run("papers", "--db", db, "--text", "ramanujan", "--json")[1]
+    ramanujan = run("papers", "--db", db, "--text", "encoding recurrence into", "--json")[1]
     pid = json.loads(ramanujan)["papers"][0]["id"]
     code, output = run("show", "--db", db, pid, "--sources")
     assert code == 0
@@ -89,7 +89,7 @@ def test_export_jsonl_round_trips(tmp_path: Path, seed_paths: list[Path]) -> Non
 
 def test_export_csv_and_bibtex(tmp_path: Path, seed_paths: list[Path]) -> None:
     db = str(tmp_path / "c.sqlite")
-    run("ingest", "--db", db, str(seed_paths[1]))
+    run("ingest", "--db", db, "--venue", "ICLR", "--year", "2023", str(seed_paths[1]))
     code, output = run("export", "--db", db, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(output)))
     assert code == 0 and len(rows) == 145

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 from ..models import Paper, Record, SourceRef
 from . import read, store
 from .read import Filters
-from .write import BatchResult, FileInfo, write_batch
+from .write import BatchResult, FileInfo, unchanged_file, write_batch
 
 __all__ = ["BatchResult", "Catalog", "FileInfo", "Filters", "default_path"]
 
@@ -44,6 +44,9 @@ class Catalog:
         self, info: FileInfo, records: list[Record], progress: Callable[[int], None] | None = None
     ) -> BatchResult:
         return write_batch(self.db, info, records, progress)
+
+    def unchanged_file(self, path: str, fingerprint: str) -> dict[str, Any] | None:
+        return unchanged_file(self.db, path, fingerprint)
 
     # reading
     def get(self, paper_id: str) -> Paper:

@@ -63,9 +63,12 @@ def _paper_id(seed: str, taken: Callable[[str], bool]) -> str:
 class BatchWriter:
     """Ingests one file. Use through ``write_batch``, which owns the transaction."""
 
-    def __init__(self, db: sqlite3.Connection, file_id: int) -> None:
+    def __init__(self, db: sqlite3.Connection, file_id: int, format: str) -> None:
         self.db = db
         self.file_id = file_id
+        self.format = format
+        # papers created by this batch that have one record so far: no need to read them back
+        self.single: dict[str, merge.Sourced] = {}
         self.now = _now()
         self.infos: dict[str, merge.MatchInfo] = {}
         self.touched: set[str] = set()
@@ -126,15 +129,18 @@ class BatchWriter:
 
     def refresh(self, paper_id: str) -> None:
         """Recompute a paper's display values from all of its records."""
-        rows = self.db.execute(
-            "SELECT r.id, f.format, r.data, r.position, r.line FROM records r"
-            " JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
-            (paper_id,),
-        ).fetchall()
-        sourced = [
-            merge.Sourced(pk, fmt, record_from_dict(json.loads(data), pos, line))
-            for pk, fmt, data, pos, line in rows
-        ]
+        if paper_id in self.single:
+            sourced = [self.single[paper_id]]
+        else:
+            rows = self.db.execute(
+                "SELECT r.id, f.format, r.data, r.position, r.line FROM records r"
+                " JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
+                (paper_id,),
+            ).fetchall()
+            sourced = [
+                merge.Sourced(pk, fmt, record_from_dict(json.loads(data), pos, line))
+                for pk, fmt, data, pos, line in rows
+            ]
         values, origin = merge.resolve(sourced)
         self.db.execute(
             "UPDATE papers SET title=?, title_key=?, authors=?, abstract=?, venue=?, year=?,"
@@ -174,6 +180,17 @@ def record_key(rec: Record, seen: dict[str, int]) -> str:
     return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
 
+def unchanged_file(db: sqlite3.Connection, path: str, fingerprint: str) -> dict[str, object] | None:
+    """The stored facts of a file when this exact content was already ingested from ``path``."""
+    row = db.execute(
+        "SELECT records, claimed_total, page_venue, page_track FROM files WHERE path = ? AND fingerprint = ?",
+        (path, fingerprint),
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("records", "claimed_total", "page_venue", "page_track"), row))
+
+
 def write_batch(
     db: sqlite3.Connection,
     info: FileInfo,
@@ -191,7 +208,7 @@ def write_batch(
             db.execute("COMMIT")
             return result
         file_id = _upsert_file(db, info, len(records), row[0] if row else None)
-        _write_records(BatchWriter(db, file_id), records, result, progress)
+        _write_records(BatchWriter(db, file_id, info.format), records, result, progress)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -290,16 +307,21 @@ def _write_one(
         result.repeated += 1
         result.warnings.append(f"record {rec.position} repeats record {first} of this file; kept once")
         w.insert_record(rec, key, pid, data, digest)
+        w.single.pop(pid, None)
         return pid
     info = merge.match_info(rec, w.file_id)
     keys = merge.keys(info)
     pid = w.find_paper(info, keys)
+    created = pid is None
     if pid is None:
         pid = w.new_paper(rec, info)
         result.new += 1
     else:
         result.merged += 1
-    w.insert_record(rec, key, pid, data, digest)
+        w.single.pop(pid, None)
+    pk = w.insert_record(rec, key, pid, data, digest)
+    if created:
+        w.single[pid] = merge.Sourced(pk, w.format, rec)
     w.add_keys(pid, keys)
     if pid in w.infos:
         w.infos[pid] = merge.combine([w.infos[pid], info])

@@ -86,11 +86,20 @@ def read_source(path: str | Path) -> Source:
     return Source.from_bytes(str(path), raw)
 
 
+def choose_parser(source: Source, format: str | None = None) -> str:
+    """The format name to read ``source`` as: the one asked for, or the detected one."""
+    try:
+        return registry.get(format).NAME if format else registry.detect(source).NAME
+    except ParseError as exc:
+        exc.path = exc.path or source.path
+        raise
+
+
 def parse_source(source: Source, ctx: ParseContext, format: str | None = None) -> tuple[str, list[Record]]:
     """Detect (or take) the format and parse every record, cleaned. Raises only ParseError."""
+    name = choose_parser(source, format)
     try:
-        parser = registry.get(format) if format else registry.detect(source)
-        records = [clean_record(rec) for rec in parser.parse(source, ctx)]
+        records = [clean_record(rec) for rec in registry.get(name).parse(source, ctx)]
     except ParseError as exc:
         exc.path = exc.path or source.path
         raise
@@ -104,12 +113,12 @@ def parse_source(source: Source, ctx: ParseContext, format: str | None = None) -
         ) from exc
     if not records:
         raise ParseError(
-            f"no records found (read as {parser.NAME})",
+            f"no records found (read as {name})",
             path=source.path,
             hint="is the copy complete? pass --format NAME if the format was guessed wrong",
         )
     _fill_in(records, ctx)
-    return parser.NAME, records
+    return name, records
 
 
 def _fill_in(records: list[Record], ctx: ParseContext) -> None:
@@ -139,19 +148,22 @@ def ingest_source(
     """Parse and store one source; a ParseError goes into the report, nothing of it is stored."""
     overrides = overrides or Overrides()
     report = FileReport(path=source.path)
-    ctx = ParseContext(path=source.path, **asdict(overrides))
-    ctx.skip_bad = skip_bad  # type: ignore[attr-defined]
+    ctx = ParseContext(path=source.path, skip_bad=skip_bad, **asdict(overrides))
+    key = label or str(Path(source.path).resolve())
     try:
-        report.format, records = parse_source(source, ctx, format)
+        report.format = choose_parser(source, format)
+        print_ = fingerprint(source, report.format, overrides)
+        if (seen := catalog.unchanged_file(key, print_)) is not None:
+            return _unchanged_report(report, seen)
+        report.format, records = parse_source(source, ctx, report.format)
     except ParseError as exc:
         report.error, report.hint = f"{exc.where()}: {exc.message}", exc.hint
         return report
     report.claimed_total, report.page_venue, report.page_track = ctx.claimed_total, ctx.page_venue, ctx.page_track
-    key = label or str(Path(source.path).resolve())
     info = FileInfo(
         path=key,
         name=Path(source.path).name,
-        fingerprint=fingerprint(source, report.format, overrides),
+        fingerprint=print_,
         format=report.format,
         claimed_total=ctx.claimed_total,
         page_venue=ctx.page_venue,
@@ -161,6 +173,15 @@ def ingest_source(
     for name in ("found", "new", "merged", "unchanged", "updated", "repeated"):
         setattr(report, name, getattr(result, name))
     report.warnings = ctx.warnings + [w for r in records for w in _record_warnings(r)] + result.warnings
+    return report
+
+
+def _unchanged_report(report: FileReport, seen: dict[str, object]) -> FileReport:
+    """This exact file was ingested before: nothing to parse, nothing changes."""
+    report.found = report.unchanged = int(seen["records"])  # type: ignore[call-overload]
+    report.claimed_total = seen["claimed_total"]  # type: ignore[assignment]
+    report.page_venue = seen["page_venue"]  # type: ignore[assignment]
+    report.page_track = seen["page_track"]  # type: ignore[assignment]
     return report
 
 

@@ -80,6 +80,7 @@ class ParseContext:
     year: int | None = None
     track: str | None = None
     session: str | None = None
+    skip_bad: bool = False  # skip damaged records with a warning instead of failing the file
     claimed_total: int | None = None  # "Total: 693" on the page
     page_venue: str | None = None  # what the page header says, for the report
     page_track: str | None = None
