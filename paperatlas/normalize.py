@@ -68,6 +68,8 @@ _TOKEN = re.compile(
     r"|(?P<dash>-{2,3})|(?P<quote>``|''|`)|(?P<braces>[{}]+)|(?P<other>.)",
     re.S,
 )
+# Text with none of these is returned as it is (whitespace cleaned) by latex_to_text.
+_LATEX_MARK = re.compile(r"[\\{}$`~]|--|''")
 _BRACE = re.compile(r"\\.|[{}]", re.S)
 # Bounded so that an unclosed "[" cannot make every later command rescan the rest of the text.
 _OPTION = re.compile(r"\s*\[[^\]]{0,200}\]")
@@ -120,6 +122,8 @@ class _Out:
 def latex_to_text(text: str) -> str:
     """Readable plain text for search from LaTeX-bearing text: ``$\\ell_1$`` -> ``ℓ1``,
     ``\\emph{x}`` -> ``x``, ``` ``x'' ``` -> ``"x"``, ``\\url{u}`` -> ``u``, accents, ``--``."""
+    if not _LATEX_MARK.search(text):  # most titles and abstracts: nothing to translate
+        return clean_ws(text)
     out = _Out()
     # Open braces that do something when closed: [kind, output length at the brace, plain braces
     # opened inside it]. Plain braces are only counted: brace soup costs no regex steps.

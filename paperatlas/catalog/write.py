@@ -43,21 +43,17 @@ class BatchResult:
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _paper_id(seed: str, taken: Callable[[str], bool]) -> str:
-    """A short stable id from what identifies the paper; bumped on the rare collision."""
-    for attempt in range(100):
-        digest = hashlib.blake2b(f"{seed}|{attempt}".encode(), digest_size=10).digest()
-        pid = base64.b32encode(digest).decode().lower()[:10]
-        if not taken(pid):
-            return pid
-    raise RuntimeError("could not allocate a paper id")  # 100 collisions: impossible in practice
+def _paper_id(seed: str) -> str:
+    """A short id derived from what identifies the paper (so rebuilding gives the same ids)."""
+    digest = hashlib.blake2b(seed.encode(), digest_size=10).digest()
+    return base64.b32encode(digest).decode().lower()[:10]
 
 
 class BatchWriter:
@@ -67,8 +63,7 @@ class BatchWriter:
         self.db = db
         self.file_id = file_id
         self.format = format
-        # papers created by this batch that have one record so far: no need to read them back
-        self.single: dict[str, merge.Sourced] = {}
+        self._last_pk: int | None = None
         self.now = _now()
         self.infos: dict[str, merge.MatchInfo] = {}
         self.touched: set[str] = set()
@@ -107,64 +102,77 @@ class BatchWriter:
             [(k, paper_id) for k in keys],
         )
 
-    def insert_record(self, rec: Record, key: str, paper_id: str, data: str, digest: str) -> int:
+    def insert_record(
+        self, rec: Record, key: str, paper_id: str, data: str, digest: str, pk: int | None = None
+    ) -> int:
         cur = self.db.execute(
-            "INSERT INTO records (file_id, record_key, record_id, position, line, paper_id,"
-            " content_hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.file_id, key, rec.record_id, rec.position, rec.line, paper_id, digest, data),
+            "INSERT INTO records (id, file_id, record_key, record_id, position, line, paper_id,"
+            " content_hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (pk, self.file_id, key, rec.record_id, rec.position, rec.line, paper_id, digest, data),
         )
-        return int(cur.lastrowid or 0)
+        self._last_pk = int(cur.lastrowid or 0)
+        return self._last_pk
 
-    def new_paper(self, rec: Record, info: merge.MatchInfo) -> str:
+    def next_record_pk(self) -> int:
+        if self._last_pk is None:
+            self._last_pk = int(self.db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0])
+        return self._last_pk + 1
+
+    def new_paper(self, rec: Record, info: merge.MatchInfo, record_pk_hint: int) -> str:
+        """Insert a paper shown entirely from its first record; its id is stable for its content."""
         seed = "|".join([info.title_key or info.abstract_key, rec.venue or "", str(rec.year or "")])
-        pid = _paper_id(seed, self._taken)
-        self.db.execute(
-            "INSERT INTO papers (id, title, title_key, created_at, updated_at) VALUES (?,?,?,?,?)",
-            (pid, "", "", self.now, self.now),
-        )
-        return pid
+        values, origin = merge.resolve([merge.Sourced(record_pk_hint, self.format, rec)])
+        row = self._row(values, origin)
+        for attempt in range(100):
+            pid = _paper_id(f"{seed}|{attempt}")
+            try:
+                self.db.execute(
+                    "INSERT INTO papers (id, title, title_key, authors, abstract, venue, year, track,"
+                    " session, keywords, links, code_urls, ids, counters, flags, field_sources,"
+                    " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (pid, *row, self.now, self.now),
+                )
+                return pid
+            except sqlite3.IntegrityError:  # the rare id collision: the next attempt differs
+                continue
+        raise RuntimeError("could not allocate a paper id")
 
-    def _taken(self, pid: str) -> bool:
-        return self.db.execute("SELECT 1 FROM papers WHERE id = ?", (pid,)).fetchone() is not None
+    def _row(self, values: dict[str, object], origin: dict[str, int]) -> tuple[object, ...]:
+        return (
+            values["title"],
+            title_key(str(values["title"])) if values["title"] else "",
+            _dumps(values["authors"]),
+            values["abstract"],
+            values.get("venue"),
+            values.get("year"),
+            values.get("track"),
+            values.get("session"),
+            _dumps(values["keywords"]),
+            _dumps(values["links"]),
+            _dumps(values["code_urls"]),
+            _dumps(values["ids"]),
+            _dumps(values["counters"]),
+            _dumps(values["flags"]),
+            _dumps(origin),
+        )
 
     def refresh(self, paper_id: str) -> None:
         """Recompute a paper's display values from all of its records."""
-        if paper_id in self.single:
-            sourced = [self.single[paper_id]]
-        else:
-            rows = self.db.execute(
-                "SELECT r.id, f.format, r.data, r.position, r.line FROM records r"
-                " JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
-                (paper_id,),
-            ).fetchall()
-            sourced = [
-                merge.Sourced(pk, fmt, record_from_dict(json.loads(data), pos, line))
-                for pk, fmt, data, pos, line in rows
-            ]
+        rows = self.db.execute(
+            "SELECT r.id, f.format, r.data, r.position, r.line FROM records r"
+            " JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
+            (paper_id,),
+        ).fetchall()
+        sourced = [
+            merge.Sourced(pk, fmt, record_from_dict(json.loads(data), pos, line))
+            for pk, fmt, data, pos, line in rows
+        ]
         values, origin = merge.resolve(sourced)
         self.db.execute(
             "UPDATE papers SET title=?, title_key=?, authors=?, abstract=?, venue=?, year=?,"
             " track=?, session=?, keywords=?, links=?, code_urls=?, ids=?, counters=?, flags=?,"
             " field_sources=?, updated_at=? WHERE id=?",
-            (
-                values["title"],
-                title_key(str(values["title"])) if values["title"] else "",
-                _dumps(values["authors"]),
-                values["abstract"],
-                values.get("venue"),
-                values.get("year"),
-                values.get("track"),
-                values.get("session"),
-                _dumps(values["keywords"]),
-                _dumps(values["links"]),
-                _dumps(values["code_urls"]),
-                _dumps(values["ids"]),
-                _dumps(values["counters"]),
-                _dumps(values["flags"]),
-                _dumps(origin),
-                self.now,
-                paper_id,
-            ),
+            (*self._row(values, origin), self.now, paper_id),
         )
 
 
@@ -307,26 +315,24 @@ def _write_one(
         result.repeated += 1
         result.warnings.append(f"record {rec.position} repeats record {first} of this file; kept once")
         w.insert_record(rec, key, pid, data, digest)
-        w.single.pop(pid, None)
         return pid
     info = merge.match_info(rec, w.file_id)
     keys = merge.keys(info)
     pid = w.find_paper(info, keys)
-    created = pid is None
     if pid is None:
-        pid = w.new_paper(rec, info)
+        # records.id is an INTEGER PRIMARY KEY: the next one is max+1 inside this transaction
+        pk = w.next_record_pk()
+        pid = w.new_paper(rec, info, pk)
+        w.insert_record(rec, key, pid, data, digest, pk)
         result.new += 1
     else:
+        w.insert_record(rec, key, pid, data, digest)
+        w.touched.add(pid)
         result.merged += 1
-        w.single.pop(pid, None)
-    pk = w.insert_record(rec, key, pid, data, digest)
-    if created:
-        w.single[pid] = merge.Sourced(pk, w.format, rec)
     w.add_keys(pid, keys)
     if pid in w.infos:
         w.infos[pid] = merge.combine([w.infos[pid], info])
     else:
         w.infos[pid] = info
-    w.touched.add(pid)
     seen_content[digest] = (pid, rec.position)
     return pid

@@ -16,6 +16,7 @@ BUILTIN_MODULES = (
     "records",
     "bibtex",
     "arxiv_atom",
+    "openreview",
 )
 
 for _name in BUILTIN_MODULES:
