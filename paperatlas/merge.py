@@ -30,6 +30,7 @@ Decision = Literal["merge", "distinct"]
 
 STRONG_IDS = ("openreview", "arxiv", "doi")
 MIN_ABSTRACT_WORDS = 25
+ABSTRACT_WINDOW = 700  # characters of (whitespace-clean) abstract that the key is made from
 ABSTRACT_SIMILARITY = 0.6  # normalised Indel similarity of the abstract keys (first 60 words)
 
 # Where a format's values rank when sources disagree: structured, official lists beat text copied
@@ -80,10 +81,10 @@ def venue_key(venue: str | None) -> str:
 
 
 def match_info(rec: Record, file_id: int) -> MatchInfo:
-    # 60 words never need more than the first ~1,500 characters; long abstracts are common.
+    # The key keeps 60 words; 700 characters hold ~100 of them, and long abstracts are common.
     text = rec.abstract or ""
-    if len(text) > 1500:  # cut at a word boundary so that two copies cut alike
-        text = text[:1500].rsplit(None, 1)[0]
+    if len(text) > ABSTRACT_WINDOW:  # cut at a word boundary so that two copies cut alike
+        text = text[:ABSTRACT_WINDOW].rsplit(None, 1)[0]
     head = abstract_key(text) if text else ""
     return MatchInfo(
         title_key=title_key(rec.title) if rec.title else "",
@@ -168,8 +169,7 @@ class Sourced:
 
 
 def _is_shouting(title: str) -> bool:
-    letters = [c for c in title if c.isalpha()]
-    return bool(letters) and all(c.isupper() for c in letters)
+    return title.isupper()  # every cased letter upper case, and there is one
 
 
 def resolve(records: list[Sourced]) -> tuple[dict[str, object], dict[str, int]]:

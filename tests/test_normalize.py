@@ -518,3 +518,20 @@ def test_extractors_survive_megabyte_input(big: str) -> None:
     split_authors(big)
     repair_doubled_name(big)
     title_key(big)
+
+
+def test_combining_class_matches_unicodedata() -> None:
+    import unicodedata
+
+    from paperatlas.normalize import _COMBINING
+
+    for cp in range(0x110000):
+        ch = chr(cp)
+        assert (cp in _COMBINING) == bool(unicodedata.combining(ch)), hex(cp)
+
+
+@given(st.text())
+def test_clean_ws_fast_path_agrees_with_the_regex(text: str) -> None:
+    from paperatlas.normalize import _WS
+
+    assert clean_ws(text) == _WS.sub(" ", text).strip()

@@ -68,7 +68,6 @@ def m001_core(db: sqlite3.Connection) -> None:
             updated_at TEXT NOT NULL
         );
         CREATE INDEX papers_venue_year ON papers(venue, year);
-        CREATE INDEX papers_title_key ON papers(title_key);
         CREATE TABLE records (
             id INTEGER PRIMARY KEY,
             file_id INTEGER NOT NULL REFERENCES files(id),

@@ -20,7 +20,8 @@ def connect(path: str | Path | None, *, memory: bool = False) -> sqlite3.Connect
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA busy_timeout=5000")
-        db.execute("PRAGMA cache_size=-65536")
+        db.execute("PRAGMA cache_size=-262144")  # 256 MiB: index pages of a 1M-paper catalog
+        db.execute("PRAGMA temp_store=MEMORY")
         newer = migrations.unknown(db) if _has_migrations(db) else []
         if newer:
             raise CatalogError(

@@ -42,8 +42,11 @@ class BatchResult:
     paper_ids: list[str] = field(default_factory=list)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)  # one shared encoder: json.dumps builds one per call
 
 
 def _now() -> str:
@@ -118,11 +121,11 @@ class BatchWriter:
             self._last_pk = int(self.db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0])
         return self._last_pk + 1
 
-    def new_paper(self, rec: Record, info: merge.MatchInfo, record_pk_hint: int) -> str:
+    def new_paper(self, item: "Prepared", record_pk: int) -> str:
         """Insert a paper shown entirely from its first record; its id is stable for its content."""
+        rec, info = item.rec, item.info
         seed = "|".join([info.title_key or info.abstract_key, rec.venue or "", str(rec.year or "")])
-        values, origin = merge.resolve([merge.Sourced(record_pk_hint, self.format, rec)])
-        row = self._row(values, origin)
+        origin = _dumps({name: record_pk for name in item.shown})
         for attempt in range(100):
             pid = _paper_id(f"{seed}|{attempt}")
             try:
@@ -130,31 +133,12 @@ class BatchWriter:
                     "INSERT INTO papers (id, title, title_key, authors, abstract, venue, year, track,"
                     " session, keywords, links, code_urls, ids, counters, flags, field_sources,"
                     " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (pid, *row, self.now, self.now),
+                    (pid, *item.row, origin, self.now, self.now),
                 )
                 return pid
             except sqlite3.IntegrityError:  # the rare id collision: the next attempt differs
                 continue
         raise RuntimeError("could not allocate a paper id")
-
-    def _row(self, values: dict[str, object], origin: dict[str, int]) -> tuple[object, ...]:
-        return (
-            values["title"],
-            title_key(str(values["title"])) if values["title"] else "",
-            _dumps(values["authors"]),
-            values["abstract"],
-            values.get("venue"),
-            values.get("year"),
-            values.get("track"),
-            values.get("session"),
-            _dumps(values["keywords"]),
-            _dumps(values["links"]),
-            _dumps(values["code_urls"]),
-            _dumps(values["ids"]),
-            _dumps(values["counters"]),
-            _dumps(values["flags"]),
-            _dumps(origin),
-        )
 
     def refresh(self, paper_id: str) -> None:
         """Recompute a paper's display values from all of its records."""
@@ -172,8 +156,28 @@ class BatchWriter:
             "UPDATE papers SET title=?, title_key=?, authors=?, abstract=?, venue=?, year=?,"
             " track=?, session=?, keywords=?, links=?, code_urls=?, ids=?, counters=?, flags=?,"
             " field_sources=?, updated_at=? WHERE id=?",
-            (*self._row(values, origin), self.now, paper_id),
+            (*_row(values), _dumps(origin), self.now, paper_id),
         )
+
+
+def _row(values: dict[str, object]) -> tuple[object, ...]:
+    """The papers columns from title to flags, in table order, JSON-encoded where needed."""
+    return (
+        values["title"],
+        title_key(str(values["title"])) if values["title"] else "",
+        _dumps(values["authors"]),
+        values["abstract"],
+        values.get("venue"),
+        values.get("year"),
+        values.get("track"),
+        values.get("session"),
+        _dumps(values["keywords"]),
+        _dumps(values["links"]),
+        _dumps(values["code_urls"]),
+        _dumps(values["ids"]),
+        _dumps(values["counters"]),
+        _dumps(values["flags"]),
+    )
 
 
 def record_key(rec: Record, seen: dict[str, int]) -> str:
@@ -191,32 +195,36 @@ def record_key(rec: Record, seen: dict[str, int]) -> str:
 def unchanged_file(db: sqlite3.Connection, path: str, fingerprint: str) -> dict[str, object] | None:
     """The stored facts of a file when this exact content was already ingested from ``path``."""
     row = db.execute(
-        "SELECT records, claimed_total, page_venue, page_track FROM files WHERE path = ? AND fingerprint = ?",
+        "SELECT records, claimed_total, page_venue, page_track, format FROM files"
+        " WHERE path = ? AND fingerprint = ?",
         (path, fingerprint),
     ).fetchone()
     if row is None:
         return None
-    return dict(zip(("records", "claimed_total", "page_venue", "page_track"), row))
+    return dict(zip(("records", "claimed_total", "page_venue", "page_track", "format"), row))
 
 
 def write_batch(
     db: sqlite3.Connection,
     info: FileInfo,
-    records: list[Record],
+    records: list[Record] | list[Prepared],
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Store one file's records in one transaction: all of them, or (on any error) none."""
-    result = BatchResult(found=len(records))
+    items = [r for r in records if isinstance(r, Prepared)]
+    if len(items) != len(records):
+        items = prepare([r for r in records if isinstance(r, Record)])
+    result = BatchResult(found=len(items))
     db.execute("BEGIN IMMEDIATE")
     try:
         row = db.execute("SELECT id, fingerprint FROM files WHERE path = ?", (info.path,)).fetchone()
         if row and row[1] == info.fingerprint:
-            result.unchanged = len(records)
+            result.unchanged = len(items)
             result.skipped_identical_file = True
             db.execute("COMMIT")
             return result
-        file_id = _upsert_file(db, info, len(records), row[0] if row else None)
-        _write_records(BatchWriter(db, file_id, info.format), records, result, progress)
+        file_id = _upsert_file(db, info, len(items), row[0] if row else None)
+        _write_records(BatchWriter(db, file_id, info.format), items, result, progress)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -244,9 +252,37 @@ def _upsert_file(db: sqlite3.Connection, info: FileInfo, count: int, file_id: in
     return int(cur.lastrowid or 0)
 
 
+@dataclass
+class Prepared:
+    """Everything about one record that needs no database: computed ahead, maybe in a worker."""
+
+    rec: Record
+    key: str
+    data: str
+    digest: str
+    info: merge.MatchInfo
+    keys: list[str]
+    row: tuple[object, ...]  # the papers row if this record starts a new paper
+    shown: list[str]  # the fields that row shows from this record
+
+
+def prepare(records: list[Record]) -> list[Prepared]:
+    """The pure part of ingesting a file's records (serialising, hashing, match keys)."""
+    seen_keys: dict[str, int] = {}
+    out = []
+    for rec in records:
+        key = record_key(rec, seen_keys)
+        data = _dumps(_content(rec))
+        digest = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+        info = merge.match_info(rec, 0)
+        values, origin = merge.resolve([merge.Sourced(0, "", rec)])
+        out.append(Prepared(rec, key, data, digest, info, merge.keys(info), _row(values), list(origin)))
+    return out
+
+
 def _write_records(
     w: BatchWriter,
-    records: list[Record],
+    items: list[Prepared],
     result: BatchResult,
     progress: Callable[[int], None] | None,
 ) -> None:
@@ -257,20 +293,15 @@ def _write_records(
             (w.file_id,),
         )
     }
-    seen_keys: dict[str, int] = {}
-    current: set[str] = set()
     seen_content: dict[str, tuple[str, int]] = {}
-    for i, rec in enumerate(records, 1):
-        key = record_key(rec, seen_keys)
-        current.add(key)
-        data = _dumps(_content(rec))
-        digest = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
-        result.paper_ids.append(_write_one(w, rec, key, data, digest, existing, seen_content, result))
+    for i, item in enumerate(items, 1):
+        item.info.files = {w.file_id}
+        result.paper_ids.append(_write_one(w, item, existing, seen_content, result))
         if progress and i % 500 == 0:
             progress(500)
     if progress:
-        progress(len(records) % 500)
-    gone = set(existing) - current
+        progress(len(items) % 500)
+    gone = set(existing) - {item.key for item in items}
     result.not_in_file_any_more = len(gone)
     if gone:
         result.warnings.append(
@@ -289,14 +320,12 @@ def _content(rec: Record) -> dict[str, object]:
 
 def _write_one(
     w: BatchWriter,
-    rec: Record,
-    key: str,
-    data: str,
-    digest: str,
+    item: Prepared,
     existing: dict[str, tuple[int, str, str]],
     seen_content: dict[str, tuple[str, int]],
     result: BatchResult,
 ) -> str:
+    rec, key, data, digest = item.rec, item.key, item.data, item.digest
     if key in existing:
         pk, old_digest, pid = existing[key]
         if old_digest == digest:
@@ -316,23 +345,21 @@ def _write_one(
         result.warnings.append(f"record {rec.position} repeats record {first} of this file; kept once")
         w.insert_record(rec, key, pid, data, digest)
         return pid
-    info = merge.match_info(rec, w.file_id)
-    keys = merge.keys(info)
-    pid = w.find_paper(info, keys)
+    pid = w.find_paper(item.info, item.keys)
     if pid is None:
         # records.id is an INTEGER PRIMARY KEY: the next one is max+1 inside this transaction
         pk = w.next_record_pk()
-        pid = w.new_paper(rec, info, pk)
+        pid = w.new_paper(item, pk)
         w.insert_record(rec, key, pid, data, digest, pk)
         result.new += 1
     else:
         w.insert_record(rec, key, pid, data, digest)
         w.touched.add(pid)
         result.merged += 1
-    w.add_keys(pid, keys)
+    w.add_keys(pid, item.keys)
     if pid in w.infos:
-        w.infos[pid] = merge.combine([w.infos[pid], info])
+        w.infos[pid] = merge.combine([w.infos[pid], item.info])
     else:
-        w.infos[pid] = info
+        w.infos[pid] = item.info
     seen_content[digest] = (pid, rec.position)
     return pid
