@@ -234,8 +234,11 @@ def formats(as_json: bool) -> None:
 @db_option
 def demo(catalog: Catalog, as_json: bool) -> None:
     """Ingest the bundled sample listings (the five seed pages) and print a summary."""
-    files = sorted(SAMPLES.glob("*.txt"))
-    reports = _ingest_with_progress(catalog, files, None, Overrides(), False, quiet=as_json)
+    manifest = json.loads((SAMPLES / "manifest.json").read_text())["files"]
+    reports = []
+    for path in sorted(SAMPLES.glob("*.txt")):
+        known = {k: v for k, v in manifest.get(path.name, {}).items() if k in ("venue", "year", "track", "session")}
+        reports += _ingest_with_progress(catalog, [path], None, Overrides(**known), False, quiet=as_json)
     if as_json:
         _emit_json({"files": [r.to_dict() for r in reports], "stats": catalog.stats()})
         return

@@ -11,5 +11,11 @@ fi
 extras=${1:-}
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+log=.venv/install.log
+echo "installing paperatlas${extras:+[$extras]} into .venv (log: $log)" >&2
+if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
+       && .venv/bin/python -m pip install --disable-pip-version-check -e "$spec"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup failed: the pip output above says why" >&2
+  exit 1
+fi
