@@ -70,3 +70,23 @@ class Catalog:
 
     def stats(self) -> dict[str, Any]:
         return read.stats(self.db)
+
+    # derived indexes (keyword, vectors) follow the change feed
+    def papers_by_ids(self, ids: list[str]) -> dict[str, Paper]:
+        return read.papers_by_ids(self.db, ids)
+
+    def changes_since(self, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, str]]]:
+        return read.changes_since(self.db, seq, limit)
+
+    def index_seq(self, name: str) -> int:
+        return read.index_seq(self.db, name)
+
+    def last_change(self) -> int:
+        return read.last_change(self.db)
+
+    def set_index_seq(self, name: str, seq: int, info: str = "{}") -> None:
+        self.db.execute(
+            "INSERT INTO index_state (name, seq, info) VALUES (?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, info = excluded.info",
+            (name, seq, info),
+        )

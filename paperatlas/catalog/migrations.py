@@ -117,3 +117,95 @@ def unknown(db: sqlite3.Connection) -> list[str]:
     """Migrations recorded in the file that this version does not know (a newer paperatlas)."""
     known = {name for name, _ in MIGRATIONS}
     return [r[0] for r in db.execute("SELECT name FROM _migrations") if r[0] not in known]
+
+
+@migration
+def m002_change_feed(db: sqlite3.Connection) -> None:
+    """Every insert, update or delete of a paper, in order, so derived indexes (keyword, vectors)
+    catch up incrementally; ``index_state`` remembers how far each index has read."""
+    run_script(
+        db,
+        """
+        CREATE TABLE paper_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            paper_id TEXT NOT NULL,
+            op TEXT NOT NULL                  -- 'upsert' or 'delete'
+        );
+        CREATE TRIGGER papers_changes_insert AFTER INSERT ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (new.id, 'upsert');
+        END;
+        CREATE TRIGGER papers_changes_update AFTER UPDATE ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (new.id, 'upsert');
+        END;
+        CREATE TRIGGER papers_changes_delete AFTER DELETE ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (old.id, 'delete');
+        END;
+        INSERT INTO paper_changes (paper_id, op) SELECT id, 'upsert' FROM papers;
+        CREATE TABLE index_state (
+            name TEXT PRIMARY KEY,            -- e.g. 'keyword', 'vectors:minilm-l6-int8'
+            seq INTEGER NOT NULL,             -- last paper_changes.seq applied
+            info TEXT NOT NULL DEFAULT '{}'
+        );
+        """,
+    )
+
+
+@migration
+def m003_embeddings(db: sqlite3.Connection) -> None:
+    """Embeddings keyed by model and a hash of the embedded text: nothing is embedded twice."""
+    run_script(
+        db,
+        """
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,             -- int8 components
+            scale REAL NOT NULL,              -- vector = int8 * scale (unit length before quantising)
+            PRIMARY KEY (model, text_hash)
+        ) WITHOUT ROWID;
+        CREATE TABLE paper_embeddings (
+            paper_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            PRIMARY KEY (paper_id, model)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+@migration
+def m004_library(db: sqlite3.Connection) -> None:
+    """A person's own state: stars, tags, notes and reading lists."""
+    run_script(
+        db,
+        """
+        CREATE TABLE stars (
+            paper_id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tags (
+            paper_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (paper_id, tag)
+        );
+        CREATE INDEX tags_tag ON tags(tag);
+        CREATE TABLE notes (
+            paper_id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE lists (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE list_items (
+            list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+            paper_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (list_id, paper_id)
+        );
+        """,
+    )

@@ -174,3 +174,35 @@ def stats(db: sqlite3.Connection) -> dict[str, Any]:
         "coverage": coverage,
         "venues": venues,
     }
+
+
+def papers_by_ids(db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:
+    """The papers with these ids (unknown ids are left out), with their sources."""
+    out: dict[str, Paper] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk).fetchall()
+        out.update((p.id, p) for p in _to_papers(db, rows))
+    return out
+
+
+def changes_since(db: sqlite3.Connection, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, str]]]:
+    """Paper changes after ``seq`` (oldest first, at most ``limit``, the latest op per paper), and
+    the seq to resume from."""
+    rows = db.execute(
+        "SELECT seq, paper_id, op FROM paper_changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+    ).fetchall()
+    latest: dict[str, str] = {}
+    for _, pid, op in rows:
+        latest[pid] = op
+    return (rows[-1][0] if rows else seq), list(latest.items())
+
+
+def index_seq(db: sqlite3.Connection, name: str) -> int:
+    row = db.execute("SELECT seq FROM index_state WHERE name = ?", (name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def last_change(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM paper_changes").fetchone()[0])
