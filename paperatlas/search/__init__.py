@@ -1,0 +1,231 @@
+"""Search the catalog: keyword (BM25), semantic (MiniLM vectors) and hybrid, plus related papers.
+
+``search(catalog, query, mode="hybrid")`` is the one entry point the CLI, the web UI and the
+benchmarks call. Keyword search works as soon as a file is ingested; semantic search uses
+whatever part of the vector index is ready (``paperatlas index`` fills it) and says how much;
+when the model package is missing, search falls back to keyword with a note naming the package.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from ..catalog import Catalog
+from ..errors import NotFound, PaperatlasError
+from . import fusion
+from .types import Hit, Results, SearchFilters
+
+__all__ = ["Hit", "Results", "SearchFilters", "Searcher", "related", "search", "searcher_for"]
+
+MODES = ("keyword", "semantic", "hybrid")
+# Hybrid ranking (tuned on dev queries by bench/search_quality.py; see its output):
+CANDIDATES = 100  # documents taken from each of the keyword and semantic runs
+ALPHA = 0.5  # weight of the min-max normalised BM25 score in the convex combination
+PRF_DOCS = 3  # keyword hits whose vectors move the query vector (Rocchio)
+PRF_BETA = 0.5
+
+
+@dataclass
+class Searcher:
+    """The indexes of one catalog, opened once and kept in step with it."""
+
+    catalog: Catalog
+    _keyword: Any = None
+    _vectors: Any = None
+    _embedder: Any = None
+    semantic_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    # -- indexes ------------------------------------------------------------------------------
+    @property
+    def keyword(self) -> Any:
+        if self._keyword is None:
+            from .keyword import KeywordIndex
+
+            self._keyword = KeywordIndex.for_catalog(self.catalog)
+        self._keyword.sync(self.catalog)
+        return self._keyword
+
+    def vectors(self) -> Any | None:
+        """The vector index, or None (with ``semantic_error`` saying why) when unavailable."""
+        if self._vectors is None and self.semantic_error is None:
+            try:
+                from ..embeddings import get_embedder
+                from ..embeddings.index import VectorIndex
+
+                self._embedder = get_embedder()
+                self._vectors = VectorIndex.for_catalog(self.catalog, self._embedder)
+            except PaperatlasError as exc:
+                self.semantic_error = str(exc)
+            except ImportError as exc:
+                self.semantic_error = (
+                    f"semantic search needs {exc.name}: pip install 'paperatlas[semantic]'"
+                )
+        return self._vectors
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return np.asarray(self._embedder.embed_batch([text])[0], dtype=np.float32)
+
+    # -- runs ---------------------------------------------------------------------------------
+    def keyword_run(self, query: str, filters: SearchFilters, n: int) -> tuple[list[tuple[str, float]], int]:
+        return self.keyword.search(query, filters, k=n)
+
+    def allowed(self, filters: SearchFilters) -> set[str] | None:
+        if filters == SearchFilters():
+            return None
+        ids, _ = self.keyword.search("", filters, k=10_000_000)
+        return {doc for doc, _ in ids}
+
+    def semantic_run(self, vector: np.ndarray, filters: SearchFilters, n: int) -> list[tuple[str, float]]:
+        index = self.vectors()
+        if index is None:
+            return []
+        return index.search(vector, n, allowed=self.allowed(filters))
+
+
+_SEARCHERS: "weakref.WeakKeyDictionary[Catalog, Searcher]" = weakref.WeakKeyDictionary()
+
+
+def searcher_for(catalog: Catalog) -> Searcher:
+    if catalog not in _SEARCHERS:
+        _SEARCHERS[catalog] = Searcher(catalog)
+    return _SEARCHERS[catalog]
+
+
+def search(
+    catalog: Catalog,
+    query: str,
+    *,
+    mode: str = "hybrid",
+    k: int = 20,
+    offset: int = 0,
+    filters: SearchFilters | None = None,
+    with_facets: bool = True,
+    with_snippets: bool = True,
+) -> Results:
+    """The best ``k`` papers for ``query`` (after ``offset``), with facets, snippets and notes."""
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}; choose from {', '.join(MODES)}")
+    start = time.perf_counter()
+    s = searcher_for(catalog)
+    filters = filters or SearchFilters()
+    want = max(k + offset, 1)
+    notes: list[str] = []
+    ranked, total, coverage = _ranked(s, query, mode, filters, want, notes)
+    page = ranked[offset : offset + k]
+    hits = _hits(s, query, page, with_snippets)
+    facets = s.keyword.facets(query, filters) if with_facets else {}
+    took = (time.perf_counter() - start) * 1000
+    return Results(hits=hits, total=total, mode=mode, facets=facets, took_ms=took,
+                   semantic_coverage=coverage, notes=notes)
+
+
+def _ranked(
+    s: Searcher, query: str, mode: str, filters: SearchFilters, want: int, notes: list[str]
+) -> tuple[list[tuple[str, float]], int, float | None]:
+    if mode == "keyword" or not query.strip():
+        run, total = s.keyword_run(query, filters, want)
+        return run, total, None
+    index = s.vectors()
+    if index is None:
+        notes.append(f"semantic search unavailable ({s.semantic_error}); keyword results shown")
+        run, total = s.keyword_run(query, filters, want)
+        return run, total, None
+    coverage = float(index.coverage(s.catalog))
+    if coverage < 1.0:
+        notes.append(
+            f"semantic index covers {coverage:.0%} of papers; run `paperatlas index` to complete it"
+        )
+    vector = s.query_vector(query)
+    if mode == "semantic":
+        run = s.semantic_run(vector, filters, want)
+        return run, len(run), coverage
+    lexical, total = s.keyword_run(query, filters, max(CANDIDATES, want))
+    fused = hybrid_rank(s, vector, lexical, filters, want)
+    return fused, max(total, len(fused)), coverage
+
+
+def hybrid_rank(
+    s: Searcher, vector: np.ndarray, lexical: list[tuple[str, float]], filters: SearchFilters, want: int
+) -> list[tuple[str, float]]:
+    """BM25 run + semantic run (query moved by Rocchio PRF over the top keyword hits), fused by a
+    convex combination of min-max normalised scores; exact cosines for every candidate."""
+    index = s.vectors()
+    top = [doc for doc, _ in lexical[:PRF_DOCS]]
+    feedback = index.vectors_of(top) if top else np.zeros((0, vector.shape[0]), np.float32)
+    moved = fusion.rocchio(vector, feedback, PRF_BETA)
+    semantic = s.semantic_run(moved, filters, max(CANDIDATES, want))
+    candidates = list(dict.fromkeys([d for d, _ in lexical] + [d for d, _ in semantic]))
+    exact = fusion.cosine_run(moved, *index.vectors_for(candidates))
+    return fusion.convex(lexical, exact, ALPHA)[: max(want, CANDIDATES)]
+
+
+def _hits(s: Searcher, query: str, page: list[tuple[str, float]], with_snippets: bool) -> list[Hit]:
+    ids = [doc for doc, _ in page]
+    papers = s.catalog.papers_by_ids(ids)
+    snippets = s.keyword.snippets(query, ids) if with_snippets and query.strip() else {}
+    why = s.keyword.matched_fields(query, ids) if query.strip() else {}
+    return [
+        Hit(id=doc, score=score, paper=papers.get(doc), snippet=snippets.get(doc, ""), why=why.get(doc, []))
+        for doc, score in page
+        if doc in papers
+    ]
+
+
+def related(catalog: Catalog, paper_id: str, k: int = 10) -> list[Hit]:
+    """Papers like this one: its vector's neighbours fused with a keyword search of its title."""
+    paper = catalog.get(paper_id)
+    from .document import embedding_text
+
+    hits = more_like_text(catalog, embedding_text(paper), k=k + 1, title=paper.title)
+    return [h for h in hits if h.id != paper_id][:k]
+
+
+def more_like_text(catalog: Catalog, text: str, k: int = 10, title: str = "") -> list[Hit]:
+    """Papers like a pasted abstract (or any text)."""
+    if not text.strip():
+        raise NotFound("nothing to compare with: the text is empty", hint="paste an abstract")
+    s = searcher_for(catalog)
+    index = s.vectors()
+    lexical, _ = s.keyword_run(title or text, SearchFilters(), CANDIDATES)
+    if index is None or index.coverage(catalog) == 0:
+        page = lexical[:k]
+    else:
+        vector = s.query_vector(text)
+        semantic = s.semantic_run(vector, SearchFilters(), CANDIDATES)
+        candidates = list(dict.fromkeys([d for d, _ in lexical] + [d for d, _ in semantic]))
+        exact = fusion.cosine_run(vector, *index.vectors_for(candidates))
+        page = fusion.convex(lexical, exact, 1 - ALPHA)[:k]
+    return _hits(s, "", page, with_snippets=False)
+
+
+def search_batch(
+    catalog: Catalog,
+    queries: Iterable[dict[str, Any]],
+    *,
+    mode: str = "hybrid",
+    k: int = 100,
+    filters: SearchFilters | None = None,
+) -> Iterator[dict[str, Any]]:
+    """One result line per ``{"qid", "query"}``: hits with id, score, title and their sources."""
+    for item in queries:
+        res = search(catalog, str(item.get("query", "")), mode=mode, k=k, filters=filters,
+                     with_facets=False, with_snippets=False)
+        yield {
+            "qid": item.get("qid"),
+            "hits": [
+                {
+                    "id": h.id,
+                    "score": round(h.score, 6),
+                    "title": h.paper.title if h.paper else "",
+                    "sources": [{"file": src.file, "record_id": src.record_id}
+                                for src in (h.paper.sources if h.paper else [])],
+                }
+                for h in res.hits
+            ],
+        }
