@@ -78,6 +78,9 @@ class Catalog:
     def changes_since(self, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, str]]]:
         return read.changes_since(self.db, seq, limit)
 
+    def ids_matching(self, filters: Any) -> set[str]:
+        return read.ids_matching(self.db, filters)
+
     def index_seq(self, name: str) -> int:
         return read.index_seq(self.db, name)
 

@@ -206,3 +206,26 @@ def index_seq(db: sqlite3.Connection, name: str) -> int:
 
 def last_change(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM paper_changes").fetchone()[0])
+
+
+def ids_matching(db: sqlite3.Connection, filters: Any) -> set[str]:
+    """Ids of papers passing search filters (a ``SearchFilters``), for filtering vector search."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column in ("venue", "track", "session"):
+        value = getattr(filters, column)
+        if value:
+            clauses.append(f"{column} = ? COLLATE NOCASE")
+            args.append(value)
+    for column, op in (("year", "="), ("year_from", ">="), ("year_to", "<=")):
+        value = getattr(filters, column)
+        if value is not None:
+            clauses.append(f"year {op} ?")
+            args.append(value)
+    if filters.author:
+        clauses.append("instr(lower(authors), lower(?)) > 0")
+        args.append(filters.author)
+    if filters.has_code is not None:
+        clauses.append("code_urls != '[]'" if filters.has_code else "code_urls = '[]'")
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return {row[0] for row in db.execute(f"SELECT id FROM papers{where}", args)}

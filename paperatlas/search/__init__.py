@@ -78,8 +78,7 @@ class Searcher:
     def allowed(self, filters: SearchFilters) -> set[str] | None:
         if filters == SearchFilters():
             return None
-        ids, _ = self.keyword.search("", filters, k=10_000_000)
-        return {doc for doc, _ in ids}
+        return self.catalog.ids_matching(filters)
 
     def semantic_run(self, vector: np.ndarray, filters: SearchFilters, n: int) -> list[tuple[str, float]]:
         index = self.vectors()
@@ -150,26 +149,48 @@ def _ranked(
     return fused, max(total, len(fused)), coverage
 
 
+@dataclass(frozen=True)
+class HybridParams:
+    """Knobs of ``hybrid_rank``; the defaults were chosen on dev queries (bench/search_quality.py)."""
+
+    alpha: float = ALPHA
+    candidates: int = CANDIDATES
+    prf_docs: int = PRF_DOCS
+    prf_beta: float = PRF_BETA
+
+
 def hybrid_rank(
-    s: Searcher, vector: np.ndarray, lexical: list[tuple[str, float]], filters: SearchFilters, want: int
+    s: Searcher,
+    vector: np.ndarray,
+    lexical: list[tuple[str, float]],
+    filters: SearchFilters,
+    want: int,
+    params: HybridParams = HybridParams(),
+    restrict: list[str] | None = None,
 ) -> list[tuple[str, float]]:
     """BM25 run + semantic run (query moved by Rocchio PRF over the top keyword hits), fused by a
-    convex combination of min-max normalised scores; exact cosines for every candidate."""
+    convex combination of min-max normalised scores; exact cosines for every candidate.
+
+    ``restrict`` re-ranks a given candidate list instead of searching (re-ranking benchmarks).
+    """
     index = s.vectors()
-    top = [doc for doc, _ in lexical[:PRF_DOCS]]
+    top = [doc for doc, _ in lexical[: params.prf_docs]]
     feedback = index.vectors_of(top) if top else np.zeros((0, vector.shape[0]), np.float32)
-    moved = fusion.rocchio(vector, feedback, PRF_BETA)
-    semantic = s.semantic_run(moved, filters, max(CANDIDATES, want))
-    candidates = list(dict.fromkeys([d for d, _ in lexical] + [d for d, _ in semantic]))
+    moved = fusion.rocchio(vector, feedback, params.prf_beta)
+    if restrict is None:
+        semantic = s.semantic_run(moved, filters, max(params.candidates, want))
+        candidates = list(dict.fromkeys([d for d, _ in lexical] + [d for d, _ in semantic]))
+    else:
+        candidates = restrict
     exact = fusion.cosine_run(moved, *index.vectors_for(candidates))
-    return fusion.convex(lexical, exact, ALPHA)[: max(want, CANDIDATES)]
+    return fusion.convex(lexical, exact, params.alpha)[: max(want, params.candidates)]
 
 
 def _hits(s: Searcher, query: str, page: list[tuple[str, float]], with_snippets: bool) -> list[Hit]:
     ids = [doc for doc, _ in page]
     papers = s.catalog.papers_by_ids(ids)
     snippets = s.keyword.snippets(query, ids) if with_snippets and query.strip() else {}
-    why = s.keyword.matched_fields(query, ids) if query.strip() else {}
+    why = s.keyword.why(query, ids) if query.strip() else {}
     return [
         Hit(id=doc, score=score, paper=papers.get(doc), snippet=snippets.get(doc, ""), why=why.get(doc, []))
         for doc, score in page

@@ -1,0 +1,200 @@
+"""Search quality: BM25, semantic, RRF and our hybrid, side by side, on two real benchmarks.
+
+    python bench/search_quality.py [--tune]
+
+(a) ICLR 2021 topical: 3,014 submissions from ../shared/data/iclr2021.jsonl.gz, indexed WITHOUT
+    their keywords; query = an author keyword used by 5-60 papers, relevant = the papers that
+    listed it. nDCG@10 (binary gain) and recall@100.
+(b) SciRepEval search: 100 real Semantic Scholar queries, ~10 candidates each with click labels
+    0/1/2; re-rank each query's candidates. nDCG@10 (linear gain, as trec_eval).
+
+Queries are split in two halves by a hash of their text: hybrid parameters are tuned on "dev"
+(``--tune`` prints the grid) and reported on "test" and on all queries. Catalogs (with their
+embeddings) are cached under bench/out/quality/ so a second run embeds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent))
+
+from paperatlas.catalog import Catalog  # noqa: E402
+from paperatlas.ingest import ingest_paths  # noqa: E402
+from paperatlas.search import HybridParams, SearchFilters, fusion, hybrid_rank, searcher_for  # noqa: E402
+
+DATA = HERE.parent.parent / "shared" / "data"
+OUT = HERE / "out" / "quality"
+Ranker = Callable[[str], list[str]]
+
+
+def ndcg(ranked: list[str], gains: dict[str, float], k: int = 10) -> float:
+    dcg = sum(gains.get(d, 0.0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(gains.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def recall(ranked: list[str], relevant: set[str], k: int = 100) -> float:
+    return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
+
+
+def is_dev(query: str) -> bool:
+    return hashlib.blake2b(query.encode(), digest_size=2).digest()[0] % 2 == 0
+
+
+def build(name: str, records: list[dict]) -> Catalog:
+    """A cached catalog of these records, keyword-indexed and fully embedded."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    src = OUT / f"{name}.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    cat = Catalog(OUT / f"{name}.sqlite")
+    ingest_paths(cat, [src])
+    s = searcher_for(cat)
+    s.keyword.sync(cat)
+    vectors = s.vectors()
+    if vectors is None:
+        sys.exit(f"semantic index unavailable: {s.semantic_error}")
+    t0 = time.perf_counter()
+    n = vectors.sync(cat, s._embedder)
+    if n:
+        print(f"[{name}] embedded {n} papers in {time.perf_counter() - t0:.0f} s")
+    return cat
+
+
+def paper_of(cat: Catalog) -> dict[str, str]:
+    """The record's own id in the source file -> catalog paper id."""
+    return {src.record_id: p.id for p in cat.iter_papers() for src in p.sources}
+
+
+def rankers(cat: Catalog, params: HybridParams, restrict: dict[str, list[str]] | None = None) -> dict[str, Ranker]:
+    s = searcher_for(cat)
+    index = s.vectors()
+    none = SearchFilters()
+
+    def lexical(q: str) -> list[tuple[str, float]]:
+        run, _ = s.keyword_run(q, none, 1000 if restrict else 100)
+        if restrict is not None:
+            allowed = set(restrict[q])
+            run = [(d, sc) for d, sc in run if d in allowed]
+        return run
+
+    def semantic(q: str) -> list[tuple[str, float]]:
+        vector = s.query_vector(q)
+        if restrict is not None:
+            return fusion.cosine_run(vector, *index.vectors_for(restrict[q]))
+        return s.semantic_run(vector, none, 100)
+
+    def hybrid(q: str) -> list[str]:
+        vector = s.query_vector(q)
+        run = hybrid_rank(s, vector, lexical(q), none, 100, params, restrict[q] if restrict else None)
+        return [d for d, _ in run]
+
+    def rrf(q: str) -> list[str]:
+        return [d for d, _ in fusion.rrf([lexical(q), semantic(q)])]
+
+    def ids(run: Callable[[str], list[tuple[str, float]]]) -> Ranker:
+        return lambda q: [d for d, _ in run(q)]
+
+    def pad(rank: Ranker) -> Ranker:  # re-ranking: unmatched candidates go last, in given order
+        if restrict is None:
+            return rank
+        return lambda q: list(dict.fromkeys(rank(q) + restrict[q]))
+
+    return {"bm25": pad(ids(lexical)), "semantic": pad(ids(semantic)), "rrf": pad(rrf), "hybrid": pad(hybrid)}
+
+
+def iclr_topical() -> tuple[Catalog, dict[str, set[str]]]:
+    rows = [json.loads(line) for line in gzip.open(DATA / "iclr2021.jsonl.gz", "rt")]
+    counts = Counter(k.strip().lower() for r in rows for k in set(r.get("keywords") or []))
+    queries = {k for k, n in counts.items() if 5 <= n <= 60}
+    records = [{"id": r["id"], "title": r["title"], "abstract": r.get("abstract") or "",
+                "authors": r.get("authors") or [], "venue": "ICLR", "year": 2021} for r in rows]
+    cat = build("iclr2021_nokeywords", records)
+    to_paper = paper_of(cat)
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        for kw in {k.strip().lower() for k in r.get("keywords") or []} & queries:
+            relevant[kw].add(to_paper[r["id"]])
+    return cat, dict(relevant)
+
+
+def scirepeval() -> tuple[Catalog, dict[str, dict[str, float]], dict[str, list[str]]]:
+    rows = [json.loads(line) for line in open(DATA / "scirepeval" / "search_small.jsonl")]
+    records = {}
+    for row in rows:
+        for c in row["candidates"]:
+            records[c["corpus_id"]] = {"id": str(c["corpus_id"]), "title": c["title"], "abstract": c.get("abstract") or "",
+                                       "authors": c.get("author_names") or [], "year": int(c["year"]) if c.get("year") else None}
+    cat = build("scirepeval_search", list(records.values()))
+    to_paper = paper_of(cat)
+    gains = {row["query"]: {to_paper[str(c["corpus_id"])]: float(c["score"]) for c in row["candidates"]} for row in rows}
+    restrict = {row["query"]: [to_paper[str(c["corpus_id"])] for c in row["candidates"]] for row in rows}
+    return cat, gains, restrict
+
+
+def evaluate(rank: Ranker, qrels: dict[str, dict[str, float]], recall_k: int | None) -> dict[str, tuple[float, float]]:
+    """mean nDCG@10 (and recall@k) on dev, test and all queries."""
+    out = {}
+    for part in ("dev", "test", "all"):
+        qs = [q for q in qrels if part == "all" or (part == "dev") == is_dev(q)]
+        runs = {q: rank(q) for q in qs}
+        nd = sum(ndcg(runs[q], qrels[q]) for q in qs) / len(qs)
+        rc = sum(recall(runs[q], {d for d, g in qrels[q].items() if g > 0}, recall_k) for q in qs) / len(qs) if recall_k else float("nan")
+        out[part] = (nd, rc)
+    return out
+
+
+def report(title: str, results: dict[str, dict[str, tuple[float, float]]], with_recall: bool) -> None:
+    print(f"\n{title}")
+    head = f"{'method':10} {'nDCG@10 dev':>12} {'test':>7} {'all':>7}"
+    print(head + (f" {'R@100 all':>10}" if with_recall else ""))
+    for name, r in results.items():
+        line = f"{name:10} {r['dev'][0]:12.3f} {r['test'][0]:7.3f} {r['all'][0]:7.3f}"
+        print(line + (f" {r['all'][1]:10.3f}" if with_recall else ""))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tune", action="store_true", help="print the dev-set grid of hybrid parameters")
+    args = ap.parse_args()
+    params = HybridParams()
+    cat_a, rel_a = iclr_topical()
+    qrels_a = {q: {d: 1.0 for d in ds} for q, ds in rel_a.items()}
+    cat_b, qrels_b, restrict_b = scirepeval()
+    if args.tune:
+        tune(cat_a, qrels_a, cat_b, qrels_b, restrict_b)
+    print(f"hybrid parameters: {params}")
+    print(f"(a) {len(qrels_a)} topical queries over {cat_a.count()} ICLR 2021 papers; (b) {len(qrels_b)} SciRepEval queries")
+    ra = {n: evaluate(r, qrels_a, 100) for n, r in rankers(cat_a, params).items()}
+    report("(a) ICLR 2021, query = author keyword (indexed without keywords)", ra, True)
+    rb = {n: evaluate(r, qrels_b, None) for n, r in rankers(cat_b, params, restrict_b).items()}
+    report("(b) SciRepEval search, re-rank candidates (click labels)", rb, False)
+    for name, res in (("a", ra), ("b", rb)):
+        best_single = max(res["bm25"]["test"][0], res["semantic"]["test"][0])
+        verdict = "ok" if res["hybrid"]["test"][0] >= best_single else "BELOW"
+        print(f"({name}) hybrid test {res['hybrid']['test'][0]:.3f} vs best single {best_single:.3f}: {verdict}")
+
+
+def tune(cat_a: Catalog, qrels_a: dict, cat_b: Catalog, qrels_b: dict, restrict_b: dict) -> None:
+    print("dev grid: alpha, prf_beta -> nDCG@10 dev (a), dev (b)")
+    for alpha in (0.3, 0.4, 0.5, 0.6, 0.7):
+        for beta in (0.0, 0.5, 1.0):
+            p = HybridParams(alpha=alpha, prf_beta=beta)
+            da = evaluate(rankers(cat_a, p)["hybrid"], qrels_a, None)["dev"][0]
+            db = evaluate(rankers(cat_b, p, restrict_b)["hybrid"], qrels_b, None)["dev"][0]
+            print(f"  alpha={alpha:.1f} beta={beta:.1f}: {da:.3f} {db:.3f}")
+
+
+if __name__ == "__main__":
+    main()
