@@ -72,8 +72,8 @@ class Catalog:
         return read.stats(self.db)
 
     # derived indexes (keyword, vectors) follow the change feed
-    def papers_by_ids(self, ids: list[str]) -> dict[str, Paper]:
-        return read.papers_by_ids(self.db, ids)
+    def papers_by_ids(self, ids: list[str], with_sources: bool = True) -> dict[str, Paper]:
+        return read.papers_by_ids(self.db, ids, with_sources)
 
     def changes_since(self, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, str]]]:
         return read.changes_since(self.db, seq, limit)

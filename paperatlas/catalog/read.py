@@ -64,8 +64,8 @@ def _source_refs(db: sqlite3.Connection, paper_ids: list[str]) -> dict[str, list
     return out
 
 
-def _to_papers(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[Paper]:
-    refs = _source_refs(db, [r[0] for r in rows])
+def _to_papers(db: sqlite3.Connection, rows: list[tuple[Any, ...]], with_sources: bool = True) -> list[Paper]:
+    refs = _source_refs(db, [r[0] for r in rows]) if with_sources else {r[0]: [] for r in rows}
     papers = []
     for row in rows:
         data = dict(zip(PAPER_COLUMNS.replace(" ", "").split(","), row))
@@ -176,14 +176,15 @@ def stats(db: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
-def papers_by_ids(db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:
-    """The papers with these ids (unknown ids are left out), with their sources."""
+def papers_by_ids(db: sqlite3.Connection, ids: list[str], with_sources: bool = True) -> dict[str, Paper]:
+    """The papers with these ids (unknown ids are left out), with their sources unless told not
+    to (indexers need only the text: sources cost a second query per chunk)."""
     out: dict[str, Paper] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         rows = db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk).fetchall()
-        out.update((p.id, p) for p in _to_papers(db, rows))
+        out.update((p.id, p) for p in _to_papers(db, rows, with_sources))
     return out
 
 
