@@ -246,5 +246,201 @@ def demo(catalog: Catalog, as_json: bool) -> None:
     out.print(stats_text(catalog.stats()), markup=False)
 
 
+# -- the library and the web UI (thin adapters over paperatlas.library and paperatlas.web) -------
+def _state_line(state: Any) -> str:
+    parts = ["starred" if state.starred else "not starred"]
+    if state.tags:
+        parts.append("tags: " + ", ".join(state.tags))
+    if state.note:
+        parts.append("note: " + state.note.splitlines()[0][:60])
+    return f"{state.paper_id}  " + "; ".join(parts)
+
+
+@cli.command()
+@click.argument("paper_ids", nargs=-1)
+@click.option("--remove", is_flag=True, help="Unstar instead.")
+@json_option
+@db_option
+def star(catalog: Catalog, paper_ids: tuple[str, ...], remove: bool, as_json: bool) -> None:
+    """Star papers (or --remove the star); with no ids, list the starred papers."""
+    from . import library
+
+    if not paper_ids:
+        papers_ = library.selection(catalog, starred=True)
+        if as_json:
+            _emit_json([paper_to_dict(p) for p in papers_])
+        for p in [] if as_json else papers_:
+            click.echo(f"{p.id}\t{_title(p)}")
+        return
+    states = [(library.unstar if remove else library.star)(catalog, pid) for pid in paper_ids]
+    if as_json:
+        _emit_json([s.to_dict() for s in states])
+    for s in [] if as_json else states:
+        click.echo(_state_line(s))
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.argument("tags", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Remove these tags instead.")
+@json_option
+@db_option
+def tag(catalog: Catalog, paper_id: str, tags: tuple[str, ...], remove: bool, as_json: bool) -> None:
+    """Add tags to a paper (or --remove them)."""
+    from . import library
+
+    change = library.remove_tag if remove else library.add_tag
+    state = [change(catalog, paper_id, name) for name in tags][-1]
+    if as_json:
+        _emit_json(state.to_dict())
+    else:
+        click.echo(_state_line(state))
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.argument("text", required=False)
+@click.option("--delete", is_flag=True, help="Delete the note.")
+@json_option
+@db_option
+def note(catalog: Catalog, paper_id: str, text: str | None, delete: bool, as_json: bool) -> None:
+    """Write a paper's note (TEXT, or '-' to read standard input); with no TEXT, print it."""
+    from . import library
+
+    if delete or text is not None:
+        body = "" if delete else (sys.stdin.read() if text == "-" else text or "")
+        state = library.set_note(catalog, paper_id, body)
+    else:
+        catalog.get(paper_id)  # NotFound for an unknown id
+        state = library.state(catalog, paper_id)
+    if as_json:
+        _emit_json(state.to_dict())
+    else:
+        click.echo(state.note or "(no note)")
+
+
+@cli.group("list")
+def list_group() -> None:
+    """Reading lists: create, add, remove, rename, delete, show."""
+
+
+@list_group.command("create")
+@click.argument("name")
+@click.argument("paper_ids", nargs=-1)
+@db_option
+def list_create(catalog: Catalog, name: str, paper_ids: tuple[str, ...]) -> None:
+    """Create a list NAME, optionally with papers."""
+    from . import library
+
+    lst = library.create_list(catalog, name)
+    for pid in paper_ids:
+        lst = library.add_to_list(catalog, lst.id, pid)
+    click.echo(f"list {lst.name!r} ({len(lst.paper_ids)} papers)")
+
+
+@list_group.command("add")
+@click.argument("name")
+@click.argument("paper_ids", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Remove these papers from the list instead.")
+@db_option
+def list_add(catalog: Catalog, name: str, paper_ids: tuple[str, ...], remove: bool) -> None:
+    """Add papers to the list NAME (or --remove them)."""
+    from . import library
+
+    lst = library.find_list(catalog, name)
+    for pid in paper_ids:
+        lst = (library.remove_from_list if remove else library.add_to_list)(catalog, lst.id, pid)
+    click.echo(f"list {lst.name!r} ({len(lst.paper_ids)} papers)")
+
+
+@list_group.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@db_option
+def list_rename(catalog: Catalog, name: str, new_name: str) -> None:
+    """Rename the list NAME to NEW_NAME."""
+    from . import library
+
+    click.echo(f"list {library.rename_list(catalog, library.find_list(catalog, name).id, new_name).name!r}")
+
+
+@list_group.command("delete")
+@click.argument("name")
+@db_option
+def list_delete(catalog: Catalog, name: str) -> None:
+    """Delete the list NAME (its papers stay in the catalog)."""
+    from . import library
+
+    library.delete_list(catalog, library.find_list(catalog, name).id)
+    click.echo(f"deleted list {name!r}")
+
+
+@list_group.command("show")
+@click.argument("name", required=False)
+@json_option
+@db_option
+def list_show(catalog: Catalog, name: str | None, as_json: bool) -> None:
+    """Show every list, or the papers of the list NAME."""
+    from dataclasses import asdict
+
+    from . import library
+
+    lists = [library.find_list(catalog, name)] if name else library.reading_lists(catalog)
+    if as_json:
+        _emit_json([asdict(lst) for lst in lists])
+        return
+    for lst in lists:
+        click.echo(f"{lst.name}\t{len(lst.paper_ids)} papers")
+        papers_ = catalog.papers_by_ids(lst.paper_ids) if name else {}
+        for pid in lst.paper_ids if name else []:
+            click.echo(f"  {pid}\t{_title(papers_[pid]) if pid in papers_ else '(missing)'}")
+
+
+@cli.command()
+@click.option("--format", "format_", type=click.Choice(export.FORMATS), default="bibtex", show_default=True)
+@click.option("--tag", help="Papers with this tag instead of the starred ones.")
+@click.option("--list", "list_name", help="Papers of this reading list instead of the starred ones.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@db_option
+def library(catalog: Catalog, format_: str, tag: str | None, list_name: str | None, output: Path | None) -> None:
+    """Export the starred papers (or a tag, or a list) as BibTeX, CSL-JSON, CSV, Markdown or JSONL."""
+    from . import library as lib
+
+    which: dict[str, Any] = {"starred": True}
+    if tag:
+        which = {"tag": tag}
+    elif list_name:
+        which = {"list_id": lib.find_list(catalog, list_name).id}
+    if output is None:
+        lib.export_selection(catalog, sys.stdout, format_, **which)
+        return
+    with output.open("w", encoding="utf-8", newline="") as fp:
+        n = lib.export_selection(catalog, fp, format_, **which)
+    err.print(f"wrote {n} papers to {output}", markup=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Catalog file [default: $PAPERATLAS_HOME/catalog.sqlite].")
+@click.option("--shared", is_flag=True, help="Let others read; writing needs --token (Bearer, or visit /?token=…).")
+@click.option("--token", help="Secret that allows writes in --shared mode (and API writes without CSRF).")
+@click.option("--mode", type=click.Choice(["keyword", "hybrid", "semantic"]), default="keyword", show_default=True,
+              help="Default search mode of the search page.")
+def serve(host: str, port: int, db_path: Path | None, shared: bool, token: str | None, mode: str) -> None:
+    """Open the local web UI and JSON API over the catalog."""
+    import uvicorn
+
+    from .web import Settings, create_app
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not shared:
+        raise click.UsageError(f"--host {host} exposes the catalog to other machines: add --shared (and --token)")
+    settings = Settings(host=host, port=port, shared=shared, token=token, search_mode=mode)
+    path = db_path or default_path()
+    err.print(f"paperatlas: {path} at http://{host}:{port}/" + ("  (shared, read-only without the token)" if shared else ""), markup=False)
+    uvicorn.run(create_app(path, settings), host=host, port=port, log_level="warning", server_header=False)
+
+
 def main() -> None:
     cli(prog_name="paperatlas")

@@ -1,5 +1,6 @@
 """Writing papers out: JSONL (every field plus sources; reads back with the ``records`` parser),
-CSV (one row a paper, lists joined with "; ") and BibTeX (entries that compile in LaTeX)."""
+CSV (one row a paper, lists joined with "; "), BibTeX (entries that compile in LaTeX), CSL-JSON
+(what Zotero and citeproc import) and Markdown (a readable list with links)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import IO, Iterable
 from .models import Paper, paper_to_dict
 from .normalize import latex_to_text
 
-FORMATS = ("jsonl", "csv", "bibtex")
+FORMATS = ("jsonl", "csv", "bibtex", "csl", "markdown")
 CSV_COLUMNS = (
     "id", "title", "authors", "venue", "year", "track", "session", "abstract", "keywords",
     "forum", "pdf", "code_urls", "openreview", "arxiv", "doi", "sources",
@@ -21,7 +22,10 @@ CSV_COLUMNS = (
 
 def write(papers: Iterable[Paper], fp: IO[str], format: str) -> int:
     """Write papers in ``format``; returns how many were written."""
-    writers = {"jsonl": write_jsonl, "csv": write_csv, "bibtex": write_bibtex}
+    writers = {
+        "jsonl": write_jsonl, "csv": write_csv, "bibtex": write_bibtex, "csl": write_csl,
+        "markdown": write_markdown,
+    }
     if format not in writers:
         raise ValueError(f"unknown export format {format!r}; known: {', '.join(FORMATS)}")
     return writers[format](papers, fp)
@@ -126,3 +130,101 @@ def _balance(text: str) -> str:
 
 def _bib_url(url: str) -> str:
     return _balance(url.replace("%", r"\%").replace("#", r"\#"))
+
+
+# -- CSL-JSON ---------------------------------------------------------------------------------
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "ter", "ten"}
+
+
+def csl_name(name: str) -> dict[str, str]:
+    """``{"family", "given"}``: "Family, Given" as written, else the last word (with lower-case
+    particles such as "van der" before it) is the family name; one word is a literal name."""
+    if "," in name:
+        family, given = (part.strip() for part in name.split(",", 1))
+        return {"family": family, "given": given} if given else {"literal": family}
+    words = name.split()
+    if len(words) < 2:
+        return {"literal": name.strip()}
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1] in _PARTICLES:
+        cut -= 1
+    return {"family": " ".join(words[cut:]), "given": " ".join(words[:cut])}
+
+
+def csl_item(paper: Paper, taken: dict[str, int] | None = None) -> dict[str, object]:
+    """One CSL-JSON item; its ``id`` is the paper's BibTeX key, so both exports cite alike."""
+    item: dict[str, object] = {
+        "id": bibtex_key(paper, {} if taken is None else taken),
+        "type": "paper-conference" if paper.venue and paper.venue.lower() != "arxiv" else "article",
+        "title": latex_to_text(paper.title),
+        "author": [csl_name(a) for a in paper.authors],
+    }
+    if paper.venue:
+        item["container-title"] = paper.venue
+    if paper.year:
+        item["issued"] = {"date-parts": [[paper.year]]}
+    url = _http_url(paper.links.get("forum") or paper.links.get("site") or paper.links.get("pdf") or "")
+    if url:
+        item["URL"] = url
+    if "doi" in paper.ids:
+        item["DOI"] = paper.ids["doi"]
+    if paper.abstract:
+        item["abstract"] = paper.abstract
+    if paper.track:
+        item["genre"] = paper.track
+    return item
+
+
+def write_csl(papers: Iterable[Paper], fp: IO[str]) -> int:
+    """A JSON array of CSL items, written one item at a time."""
+    keys: dict[str, int] = {}
+    n = 0
+    fp.write("[")
+    for paper in papers:
+        fp.write(("," if n else "") + "\n" + json.dumps(csl_item(paper, keys), ensure_ascii=False))
+        n += 1
+    fp.write("\n]\n")
+    return n
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def _md(text: str) -> str:
+    """Plain text safe inside Markdown: specials backslash-escaped, so no HTML or links slip in."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _http_url(url: str) -> str | None:
+    """An http(s) URL usable as a link target (spaces, brackets and quotes percent-encoded)."""
+    url = url.strip()
+    if not re.match(r"https?://", url, re.I):
+        return None
+    return re.sub(r"[\s()<>\[\]\"'`]", lambda m: "%{:02X}".format(ord(m.group())), url)
+
+
+def markdown_entry(paper: Paper) -> str:
+    """``[Title](url) — Authors. *Venue Year, Track.* Code: [repo](url)`` (one list item)."""
+    title = _md(latex_to_text(paper.title) or "Untitled")
+    url = _http_url(paper.links.get("forum") or paper.links.get("site") or paper.links.get("pdf") or "")
+    line = f"[{title}]({url})" if url else title
+    if paper.authors:
+        line += " — " + _md(", ".join(paper.authors))
+    where = ", ".join(x for x in (" ".join(str(v) for v in (paper.venue, paper.year) if v), paper.track or "") if x)
+    if where:
+        line += f". *{_md(where)}*"
+    code = [(u, _http_url(u)) for u in paper.code_urls]
+    links = [f"[{_md(u.split('://', 1)[-1])}]({safe})" for u, safe in code if safe]
+    if links:
+        line += ". Code: " + ", ".join(links)
+    return line
+
+
+def write_markdown(papers: Iterable[Paper], fp: IO[str], heading: str = "Papers") -> int:
+    n = 0
+    fp.write(f"# {_md(heading)}\n\n")
+    for paper in papers:
+        n += 1
+        fp.write(f"{n}. {markdown_entry(paper)}\n")
+    return n

@@ -1,0 +1,350 @@
+"""The JSON API: every page's data at /api/…, the library's writes, batch search, ingest, exports;
+and the route table of the whole app (pages and API) as data, from which both the router and the
+OpenAPI document are built (so the description lists every route). Errors are
+``{"error": {"status", "message", "hint"}}``.
+
+Writes need the CSRF token and a same-origin request, or ``Authorization: Bearer <token>``
+(see ``security.py``). HTML forms post to the same URLs with ``_csrf`` (and ``_method=DELETE``
+for removals) and are redirected back to ``next``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Any, Callable
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .. import library
+from ..catalog import Catalog
+from ..search.types import SearchFilters
+from . import security
+from . import pages
+from .pages import (
+    EXPORT_FORMATS, Handler, InvalidInput, SearchParams, core, formats_data, ingest_data, int_param, json_body,
+    library_data, paper_data, read_ingest, related_data, search_data, venue_args, venue_data, venues_data,
+)
+
+MAX_BATCH = 100
+MEDIA = {
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
+    "csl": ("application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
+}
+
+
+# -- reads: the pages' data ------------------------------------------------------------------
+async def search_api(request: Request) -> Response:
+    s = request.app.state.settings
+    params = SearchParams.parse(request.query_params, s.search_mode, s.page_size)
+    return JSONResponse(await core(request, search_data, params))
+
+
+async def paper_api(request: Request) -> Response:
+    return JSONResponse(await core(request, paper_data, request.path_params["id"]))
+
+
+async def related_api(request: Request) -> Response:
+    k = min(max(int_param(request.query_params, "k") or 10, 1), 50)
+    return JSONResponse(await core(request, related_data, request.path_params["id"], k))
+
+
+async def venues_api(request: Request) -> Response:
+    return JSONResponse(await core(request, venues_data))
+
+
+async def venue_api(request: Request) -> Response:
+    return JSONResponse(await core(request, venue_data, *venue_args(request)))
+
+
+async def library_api(request: Request) -> Response:
+    return JSONResponse(await core(request, library_data))
+
+
+async def lists_api(request: Request) -> Response:
+    return JSONResponse({"lists": (await core(request, library_data))["lists"]})
+
+
+async def formats_api(request: Request) -> Response:
+    return JSONResponse(await core(request, formats_data))
+
+
+async def openapi_api(request: Request) -> Response:
+    return JSONResponse(openapi(request.app.state.endpoints))
+
+
+def batch_data(catalog: Catalog, queries: list[dict[str, Any]], params: SearchParams) -> dict[str, Any]:
+    out = []
+    for item in queries:
+        one = SearchParams(str(item.get("query", ""))[:500], params.mode, 1, params.k, params.filters)
+        data = search_data(catalog, one)
+        out.append({"qid": item.get("qid"), "total": data["total"],
+                    "hits": [{"id": h["id"], "score": h["score"], "title": h.get("title", "")} for h in data["hits"]]})
+    return {"mode": params.mode, "k": params.k, "results": out}
+
+
+async def batch_api(request: Request) -> Response:
+    """A read: no CSRF token, but only a JSON body (which a cross-site form cannot send)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise InvalidInput("send the queries as JSON", hint='Content-Type: application/json; {"queries": [{"qid": 1, "query": "…"}]}')
+    body = await json_body(request)
+    queries = body.get("queries")
+    if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries) or len(queries) > MAX_BATCH:
+        raise InvalidInput(f"queries must be a list of at most {MAX_BATCH} objects", hint='{"queries": [{"qid": 1, "query": "…"}]}')
+    filters = {k: str(v) for k, v in (body.get("filters") or {}).items() if k in SearchFilters.__dataclass_fields__}
+    s = request.app.state.settings
+    params = SearchParams.parse({**filters, "mode": str(body.get("mode") or ""), "k": str(body.get("k") or "")},
+                                s.search_mode, s.page_size)
+    return JSONResponse(await core(request, batch_data, queries, params, budget=s.time_budget_s * 6))
+
+
+def export_text(catalog: Catalog, fmt: str, which: dict[str, Any]) -> tuple[str, str]:
+    buf = io.StringIO()
+    library.export_selection(catalog, buf, fmt, **which)
+    return buf.getvalue(), library.selection_title(catalog, **which)
+
+
+async def export_api(request: Request) -> Response:
+    q = request.query_params
+    fmt = q.get("format", "bibtex")
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(EXPORT_FORMATS)}")
+    if q.get("list"):
+        which: dict[str, Any] = {"list_id": int_param(q, "list")}
+    else:
+        which = {"tag": q["tag"]} if q.get("tag") else {"starred": True}
+    text, title = await core(request, export_text, fmt, which)
+    media, ext = MEDIA[fmt]
+    name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "papers"
+    return Response(text, media_type=media, headers={"content-disposition": f'attachment; filename="{name}.{ext}"'})
+
+
+async def ingest_api(request: Request) -> Response:
+    given = await read_ingest(request)
+    result = await core(request, ingest_data, given, write=True, budget=request.app.state.settings.ingest_budget_s)
+    if result["ok"]:
+        return JSONResponse(result)
+    report = result["report"]
+    error = {"status": 400, "message": report["error"], "hint": report["hint"] or ""}
+    return JSONResponse({"error": error, **result}, status_code=400)
+
+
+# -- writes: the library -----------------------------------------------------------------------
+Action = Callable[[Request, dict[str, Any]], tuple[Callable[..., Any], tuple[Any, ...]]]
+
+
+async def payload(request: Request) -> tuple[dict[str, Any], FormData | None]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return await json_body(request), None
+    if request.headers.get("content-type", ""):
+        form = await request.form(max_files=0, max_fields=20)
+        return dict(form.items()), form
+    return {}, None
+
+
+def write(action: Action, removal: Action | None = None) -> Handler:
+    """A write endpoint: check who may write, pick the core call (``_method=DELETE`` picks the
+    removal, for HTML forms), run it as the one writer, answer JSON or redirect a form back."""
+
+    async def handler(request: Request) -> Response:
+        body, form = await payload(request)
+        security.check_write(request, form)
+        removing = removal is not None and str(body.get("_method", "")).upper() == "DELETE"
+        fn, args = (removal if removing and removal else action)(request, body)
+        result = await core(request, fn, *args, write=True)
+        if form is not None and "application/json" not in request.headers.get("accept", ""):
+            return RedirectResponse(security.safe_next(str(body.get("next") or "")), status_code=303)
+        return JSONResponse(as_json(result))
+
+    return handler
+
+
+def as_json(result: Any) -> Any:
+    if result is None:
+        return {"ok": True}
+    return asdict(result) if is_dataclass(result) and not isinstance(result, type) else result
+
+
+def text(body: dict[str, Any], name: str) -> str:
+    """A string field of the body (the core checks its content)."""
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name!r} is missing", hint=f"send {{\"{name}\": \"…\"}}")
+    return value
+
+
+def pid(request: Request) -> str:
+    return str(request.path_params["id"])
+
+
+def list_id(request: Request) -> int:
+    return int(request.path_params["list_id"])
+
+
+def create_list(catalog: Catalog, name: str, paper_id: str | None) -> library.ReadingList:
+    """A new list, holding ``paper_id`` when given (checked before anything is created)."""
+    if paper_id:
+        catalog.get(paper_id)
+    created = library.create_list(catalog, name)
+    return library.add_to_list(catalog, created.id, paper_id) if paper_id else created
+
+
+star = write(lambda r, b: (library.star, (pid(r),)), lambda r, b: (library.unstar, (pid(r),)))
+unstar = write(lambda r, b: (library.unstar, (pid(r),)))
+add_tag = write(lambda r, b: (library.add_tag, (pid(r), text(b, "tag"))),
+                lambda r, b: (library.remove_tag, (pid(r), text(b, "tag"))))
+remove_tag = write(lambda r, b: (library.remove_tag, (pid(r), str(r.path_params["tag"]))))
+set_note = write(lambda r, b: (library.set_note, (pid(r), text(b, "body"))),
+                 lambda r, b: (library.set_note, (pid(r), "")))
+delete_note = write(lambda r, b: (library.set_note, (pid(r), "")))
+new_list = write(lambda r, b: (create_list, (text(b, "name"), str(b.get("paper_id") or "") or None)))
+rename_list = write(lambda r, b: (library.rename_list, (list_id(r), text(b, "name"))),
+                    lambda r, b: (library.delete_list, (list_id(r),)))
+delete_list = write(lambda r, b: (library.delete_list, (list_id(r),)))
+add_item = write(lambda r, b: (library.add_to_list, (list_id(r), text(b, "paper_id"))),
+                 lambda r, b: (library.remove_from_list, (list_id(r), text(b, "paper_id"))))
+remove_item = write(lambda r, b: (library.remove_from_list, (list_id(r), pid(r))))
+
+
+# -- the route table (pages and API) and its OpenAPI description --------------------------------
+@dataclass(frozen=True)
+class Endpoint:
+    """One route, as data: the router and the OpenAPI description are both built from these."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    params: tuple[tuple[str, str, str], ...] = ()  # (name, "query" | "path" | "body", description)
+    returns: str = "application/json"
+    data: str | None = None  # for an HTML page: the JSON URL serving the same data
+
+    def route(self) -> Route:
+        return Route(self.path, self.handler, methods=[self.method])
+
+
+SEARCH_PARAMS = (
+    ("q", "query", "words to find (empty: everything, filtered)"),
+    ("mode", "query", "keyword | hybrid | semantic"),
+    ("venue", "query", "only this venue"), ("year", "query", "only this year"),
+    ("year_from", "query", "from this year"), ("year_to", "query", "up to this year"),
+    ("track", "query", "only this track (Poster, Oral, …)"), ("session", "query", "only this session"),
+    ("author", "query", "an author name contains this"), ("has_code", "query", "1: only papers with code"),
+    ("page", "query", "1-based page"), ("k", "query", f"results per page (at most {pages.MAX_K})"),
+)
+ID = (("id", "path", "paper id"),)
+
+PAGES = (
+    Endpoint("GET", "/", pages.search_page, "Search page: results with snippets, facets with counts", SEARCH_PARAMS, "text/html", "/api/search"),
+    Endpoint("GET", "/paper/{id}", pages.paper_page, "Paper page: abstract, sources, code, counters, BibTeX, library", ID, "text/html", "/api/paper/{id}"),
+    Endpoint("GET", "/paper/{id}/related", pages.related_page, "Related papers", ID, "text/html", "/api/paper/{id}/related"),
+    Endpoint("GET", "/venues", pages.venues_page, "Venues and years with paper counts", (), "text/html", "/api/venues"),
+    Endpoint("GET", "/venue/{venue:path}/{year}", pages.venue_page, "One venue and year: tracks, sessions, per-source coverage",
+             (("venue", "path", "venue ('-': unknown)"), ("year", "path", "year ('-': unknown)")), "text/html", "/api/venue/{venue}/{year}"),
+    Endpoint("GET", "/library", pages.library_page, "Starred papers, tags, notes, reading lists, exports", (), "text/html", "/api/library"),
+    Endpoint("GET", "/import", pages.import_page, "Import form: paste a listing or upload a file", (), "text/html", "/api/formats"),
+    Endpoint("POST", "/import", pages.import_post, "Import pasted text or a file; shows the ingest report",
+             (("text", "body", "pasted listing text"), ("file", "body", "or an uploaded file"),
+              ("name", "body", "a name for pasted text"), ("format", "body", "skip detection"),
+              ("venue", "body", "venue override"), ("year", "body", "year override"), ("track", "body", "track override"),
+              ("session", "body", "session override"), ("_csrf", "body", "CSRF token")), "text/html", "/api/ingest"),
+    Endpoint("GET", "/api", pages.docs_page, "This API, described (the OpenAPI document as a page)", (), "text/html", "/api/openapi.json"),
+)
+WRITE = (("_csrf", "body", "CSRF token (or the X-CSRF-Token header)"), ("next", "body", "form posts: where to go back"))
+LIST = (("list_id", "path", "reading list id"),)
+API = (
+    Endpoint("GET", "/api/search", search_api, "Search: hits (id, title, snippet, why, starred), total, facets with counts", SEARCH_PARAMS),
+    Endpoint("POST", "/api/search/batch", batch_api, "Many searches in one call (JSON body; no CSRF needed: it changes nothing)",
+             (("queries", "body", "[{qid, query}], at most 100"), ("mode", "body", "keyword | hybrid | semantic"),
+              ("k", "body", "hits per query"), ("filters", "body", "{venue, year, track, …}"))),
+    Endpoint("GET", "/api/paper/{id}", paper_api, "A paper: every field, sources with the fields each supplied, BibTeX, library state", ID),
+    Endpoint("GET", "/api/paper/{id}/related", related_api, "Related papers", (*ID, ("k", "query", "how many (at most 50)"))),
+    Endpoint("GET", "/api/venues", venues_api, "Venues and years with counts of papers, tracks, sessions"),
+    Endpoint("GET", "/api/venue/{venue:path}/{year}", venue_api, "Tracks and sessions of one venue/year, per-source coverage ('25 of 693 present')",
+             (("venue", "path", "venue ('-': unknown)"), ("year", "path", "year ('-': unknown)"))),
+    Endpoint("GET", "/api/library", library_api, "Starred papers, tags, notes, reading lists, with export links"),
+    Endpoint("GET", "/api/library/export", export_api, "Export starred papers, a tag or a list",
+             (("format", "query", "bibtex | csl | csv | markdown | jsonl"), ("starred", "query", "1 (the default)"),
+              ("tag", "query", "papers with this tag"), ("list", "query", "papers of this list id")), "text/plain"),
+    Endpoint("POST", "/api/library/star/{id}", star, "Star a paper (forms: _method=DELETE unstars)", (*ID, *WRITE)),
+    Endpoint("DELETE", "/api/library/star/{id}", unstar, "Unstar a paper", ID),
+    Endpoint("POST", "/api/library/tags/{id}", add_tag, "Tag a paper (forms: _method=DELETE removes the tag)",
+             (*ID, ("tag", "body", "the tag"), *WRITE)),
+    Endpoint("DELETE", "/api/library/tags/{id}/{tag:path}", remove_tag, "Remove a tag", (*ID, ("tag", "path", "the tag"))),
+    Endpoint("PUT", "/api/library/note/{id}", set_note, "Write a paper's note (empty deletes)", (*ID, ("body", "body", "the note"))),
+    Endpoint("POST", "/api/library/note/{id}", set_note, "Write a paper's note (form posts)", (*ID, ("body", "body", "the note"), *WRITE)),
+    Endpoint("DELETE", "/api/library/note/{id}", delete_note, "Delete a paper's note", ID),
+    Endpoint("GET", "/api/library/lists", lists_api, "Reading lists with their papers"),
+    Endpoint("POST", "/api/library/lists", new_list, "Create a reading list (optionally holding one paper)",
+             (("name", "body", "list name"), ("paper_id", "body", "a first paper"), *WRITE)),
+    Endpoint("PATCH", "/api/library/lists/{list_id:int}", rename_list, "Rename a list", (*LIST, ("name", "body", "new name"))),
+    Endpoint("POST", "/api/library/lists/{list_id:int}", rename_list, "Rename a list (forms: _method=DELETE deletes it)",
+             (*LIST, ("name", "body", "new name"), *WRITE)),
+    Endpoint("DELETE", "/api/library/lists/{list_id:int}", delete_list, "Delete a list", LIST),
+    Endpoint("POST", "/api/library/lists/{list_id:int}/items", add_item, "Add a paper to a list (forms: _method=DELETE removes)",
+             (*LIST, ("paper_id", "body", "paper id"), *WRITE)),
+    Endpoint("DELETE", "/api/library/lists/{list_id:int}/items/{id}", remove_item, "Remove a paper from a list", (*LIST, *ID)),
+    Endpoint("GET", "/api/formats", formats_api, "Input formats the importer detects"),
+    Endpoint("POST", "/api/ingest", ingest_api, "Import pasted text or a file (multipart or JSON {text, name}); the ingest report, 400 if it failed",
+             (("text", "body", "pasted text"), ("file", "body", "uploaded file (multipart)"), ("name", "body", "name for pasted text"),
+              ("format", "body", "skip detection"), ("venue", "body", "override"), ("year", "body", "override"),
+              ("track", "body", "override"), ("session", "body", "override"), *WRITE)),
+    Endpoint("GET", "/api/openapi.json", openapi_api, "This description (OpenAPI 3.1)"),
+)
+
+ENDPOINTS = (*PAGES, *API)
+
+ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {
+        "status": {"type": "integer"}, "message": {"type": "string"}, "hint": {"type": "string"}}}},
+}
+
+
+def doc_path(path: str) -> str:
+    """``/api/library/lists/{list_id:int}`` → ``/api/library/lists/{list_id}``."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def operation(e: Endpoint) -> dict[str, Any]:
+    params = [{"name": n, "in": where, "required": where == "path", "description": d, "schema": {"type": "string"}}
+              for n, where, d in e.params if where != "body"]
+    op: dict[str, Any] = {
+        "summary": e.summary, "operationId": e.method.lower() + re.sub(r"\W+", "_", doc_path(e.path)).rstrip("_"),
+        "parameters": params,
+        "responses": {"200": {"description": "OK", "content": {e.returns: {}}},
+                      "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+    }
+    body = {n: {"type": "string", "description": d} for n, where, d in e.params if where == "body"}
+    if body:
+        schema = {"type": "object", "properties": body}
+        op["requestBody"] = {"content": {"application/json": {"schema": schema},
+                                         "application/x-www-form-urlencoded": {"schema": schema}}}
+    if e.method != "GET" and e.handler is not batch_api:
+        op["security"] = [{"csrf": []}, {"bearer": []}]
+    if e.data:
+        op["x-data-url"] = e.data
+    return op
+
+
+def openapi(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for e in endpoints:
+        paths.setdefault(doc_path(e.path), {})[e.method.lower()] = operation(e)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "paperatlas", "version": "1", "description": (
+            "Every HTML page has its data at a JSON URL (x-data-url). Writes need the CSRF token from the "
+            "page's <meta name=csrf-token> in X-CSRF-Token plus a same-origin Origin, or a Bearer token.")},
+        "paths": paths,
+        "components": {"schemas": {"Error": ERROR}, "securitySchemes": {
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+    }

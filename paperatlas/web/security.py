@@ -1,0 +1,314 @@
+"""Safe by default: who may write, from where, how much, for how long, and how untrusted text
+reaches the page.
+
+- Writes (POST/PUT/PATCH/DELETE) need a same-origin request (``Origin`` or ``Referer`` equal to
+  the ``Host`` the request was sent to) *and* the app's CSRF token (``X-CSRF-Token`` header or
+  ``_csrf`` form field), or ``Authorization: Bearer <token>`` when a token is configured (a
+  browser cannot send that header cross-site without CORS, which this app never grants).
+- ``--shared``: reading is open, writing needs the token (the Bearer header, or the cookie set
+  by visiting ``/?token=…``).
+- The ``Host`` header must name this server (stops DNS-rebinding pages from reading the catalog).
+- Every response carries a strict Content-Security-Policy (no inline script or style).
+- Bodies over 1 MB (20 MB for imports) get 413; each core call runs in a worker thread under a
+  time budget and a cap on concurrent calls, and answers 503 instead of piling up.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import logging
+import re
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import anyio
+from markupsafe import Markup, escape
+from starlette.datastructures import FormData, Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import PaperatlasError
+
+if TYPE_CHECKING:
+    from . import Settings
+
+log = logging.getLogger("paperatlas.web")
+T = TypeVar("T")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+UPLOAD_PATHS = ("/import", "/api/ingest")
+TOKEN_COOKIE = "paperatlas_token"
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+class Denied(PaperatlasError):
+    """A request that is not allowed (403): missing CSRF token, foreign origin, read-only mode."""
+
+
+class Busy(PaperatlasError):
+    """The server is at its limit or the call ran past its time budget (503)."""
+
+
+class Internal(PaperatlasError):
+    """An unexpected failure in the core (500); the traceback goes to the server log only."""
+
+
+# -- untrusted text and URLs -------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None: ``javascript:`` never becomes a link."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if _CONTROL.search(url) or not re.match(r"https?://[^/\\]", url, re.I):
+        return None
+    return url
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to go back to after a form post (never another host)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or _CONTROL.search(target):
+        return "/"
+    return target
+
+
+_MARK = re.compile(r"(</?mark>)")
+
+
+def snippet_html(snippet: str) -> Markup:
+    """A search snippet as HTML where only ``<mark>``/``</mark>`` survive as tags.
+
+    The search layer escapes snippets; this re-does it defensively (unescape, then escape every
+    piece between the marks), so an unescaped snippet still cannot inject markup.
+    """
+    parts = _MARK.split(snippet or "")
+    return Markup("".join(p if p in ("<mark>", "</mark>") else str(escape(html.unescape(p))) for p in parts))
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    """``params`` with ``changes`` applied (None removes a key), URL-encoded."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+# -- who may write ---------------------------------------------------------------------------
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+
+def _equal(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())
+
+
+def has_token(request: Request) -> bool:
+    """The request carries the configured token (Bearer header or the cookie)."""
+    token = request.app.state.settings.token
+    return _equal(_bearer(request), token) or _equal(request.cookies.get(TOKEN_COOKIE), token)
+
+
+def can_write(request: Request) -> bool:
+    return not request.app.state.settings.shared or has_token(request)
+
+
+def _origin_ok(request: Request) -> bool:
+    expected = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = urlsplit(request.headers.get("referer", ""))
+        origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else None
+    return origin is not None and origin.lower() == expected
+
+
+def check_write(request: Request, form: FormData | None = None) -> None:
+    """Raise ``Denied`` unless this write is allowed (see the module docstring)."""
+    settings = request.app.state.settings
+    if settings.shared and not has_token(request):
+        raise Denied("this catalog is shared read-only", hint="visit /?token=… with the server's token, or send Authorization: Bearer")
+    if _equal(_bearer(request), settings.token):
+        return
+    if not _origin_ok(request):
+        raise Denied("cross-site write refused (Origin/Referer does not match Host)", hint="use the pages of this server")
+    sent = request.headers.get("x-csrf-token") or (str(form.get("_csrf", "")) if form is not None else "")
+    if not _equal(sent, request.app.state.csrf):
+        raise Denied("missing or wrong CSRF token", hint="reload the page and try again (the server may have restarted)")
+
+
+# -- the time budget ---------------------------------------------------------------------------
+class Runner:
+    """Runs core calls in worker threads under a time budget (else ``Busy``, 503).
+
+    Reads share ``workers`` slots; a write takes every slot (and the writer lock), so a write
+    transaction on the shared connection never interleaves with anything. A call past its
+    budget keeps its slots until it ends, so slow queries cannot pile up threads.
+    """
+
+    def __init__(self, settings: "Settings") -> None:
+        self.settings = settings
+        self.slots = threading.BoundedSemaphore(settings.workers)
+        self.writer = threading.Lock()
+        self.running = 0
+        self.idle = threading.Condition()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until no call runs (abandoned ones included); False if some still run."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self.running == 0, timeout)
+
+    async def call(self, fn: Callable[..., T], *args: Any, write: bool = False, budget: float | None = None) -> T:
+        budget = budget or self.settings.time_budget_s
+        try:
+            with anyio.fail_after(budget):
+                return await anyio.to_thread.run_sync(self._guarded, write, budget, fn, args, abandon_on_cancel=True)
+        except TimeoutError:
+            raise Busy(f"the request took longer than {budget:g} s", hint="narrow the query or try again") from None
+
+    def _acquire(self, write: bool, budget: float) -> int:
+        """How many slots were taken (0: none, the budget ran out waiting)."""
+        deadline = time.monotonic() + budget
+        if not write:
+            return 1 if self.slots.acquire(timeout=budget) else 0
+        if not self.writer.acquire(timeout=budget):
+            return 0
+        taken = 0
+        while taken < self.settings.workers and self.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            taken += 1
+        self.writer.release()
+        if taken < self.settings.workers:
+            self._release(taken)
+            return 0
+        return taken
+
+    def _release(self, taken: int) -> None:
+        for _ in range(taken):
+            self.slots.release()
+
+    def _guarded(self, write: bool, budget: float, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        taken = self._acquire(write, budget)
+        if not taken:
+            raise Busy("the server is busy", hint="try again in a moment")
+        with self.idle:
+            self.running += 1
+        try:
+            return fn(*args)
+        except PaperatlasError:
+            raise
+        except Exception as exc:
+            log.exception("core call %s failed", getattr(fn, "__name__", fn))
+            raise Internal("internal error", hint="the server log has the details") from exc
+        finally:
+            self._release(taken)
+            with self.idle:
+                self.running -= 1
+                self.idle.notify_all()
+
+
+# -- ASGI middleware -------------------------------------------------------------------------
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in names)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """413 for bodies over the limit, whether announced (Content-Length) or streamed."""
+
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int) -> None:
+        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.max_upload if scope["path"] in UPLOAD_PATHS else self.max_body
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            return await _too_large(scope, limit)(scope, receive, send)
+        seen, started = 0, False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _too_large(scope, limit)(scope, receive, send)
+
+
+def _too_large(scope: Scope, limit: int) -> Response:
+    message, hint = f"the request body is larger than {limit // 1024**2} MB", "send less (split the file)"
+    if scope["path"].startswith("/api/"):
+        return JSONResponse({"error": {"status": 413, "message": message, "hint": hint}}, status_code=413)
+    return PlainTextResponse(f"413: {message}; {hint}", status_code=413)
+
+
+class TokenLogin:
+    """``GET /?token=…`` with the right token sets an HttpOnly cookie and redirects without it."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.token is None or scope["type"] != "http" or b"token=" not in scope.get("query_string", b""):
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        given = request.query_params.get("token")
+        if given is None:
+            return await self.app(scope, receive, send)
+        if not _equal(given, self.token):
+            return await PlainTextResponse("403: wrong token", status_code=403)(scope, receive, send)
+        rest = {k: v for k, v in request.query_params.multi_items() if k != "token"}
+        response = RedirectResponse(scope["path"] + ("?" + urlencode(rest) if rest else ""), status_code=303)
+        response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict", path="/")
+        await response(scope, receive, send)
+
+
+def allowed_hosts(settings: "Settings") -> list[str]:
+    """Loopback names and the bound host; anything when shared on all interfaces (0.0.0.0)."""
+    if settings.shared and settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
+        return ["*"]
+    return list(dict.fromkeys([*LOOPBACK, settings.host, *settings.allowed_hosts]))
+
