@@ -444,3 +444,7 @@ def serve(host: str, port: int, db_path: Path | None, shared: bool, token: str |
 
 def main() -> None:
     cli(prog_name="paperatlas")
+
+
+# Commands that live in their own modules register themselves on `cli` when imported.
+from . import cli_search  # noqa: E402,F401  (search, related, index)

@@ -91,7 +91,7 @@ def bibtex_entry(paper: Paper, taken: dict[str, int] | None = None) -> str:
     if paper.year:
         fields.append(("year", str(paper.year)))
     url = paper.links.get("forum") or paper.links.get("site") or paper.links.get("pdf")
-    if url:
+    if url and url.lower().startswith(("http://", "https://")):
         fields.append(("url", _bib_url(url)))
     if "doi" in paper.ids:
         fields.append(("doi", _bib_url(paper.ids["doi"])))

@@ -469,6 +469,27 @@ def _clean_authors(rec: Record) -> list[str]:
     return _dedupe(authors, key=lambda a: a)
 
 
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def _is_web_url(url: str, rec: Record) -> bool:
+    """A link is an http(s) address or has no scheme ("github.com/x", "/pdf/1.pdf"); a
+    "javascript:" or "data:" URL from a hostile file is dropped with a warning."""
+    m = _SCHEME.match(url)
+    if m is None or m.group(1).lower() in ("http", "https"):
+        return True
+    rec.warn(f"dropped a link that is not an http(s) address: {url[:60]!r}")
+    return False
+
+
+def _web_links(rec: Record) -> dict[str, str]:
+    return {
+        kind: url
+        for kind, url in rec.links.items()
+        if isinstance(url, str) and url.strip() and _is_web_url(url, rec)
+    }
+
+
 def clean_record(rec: Record) -> Record:
     """Normalise a parsed record in place and return it: whitespace in every text field, authors
     cleaned and doubled names repaired (with a warning on the record), code URLs and ids extracted
@@ -481,6 +502,7 @@ def clean_record(rec: Record) -> Record:
     rec.keywords = _dedupe([k for k in (clean_ws(k) for k in rec.keywords) if k])
     rec.authors = _clean_authors(rec)
 
+    rec.links = _web_links(rec)
     code: list[str] = []
     for url in rec.code_urls:
         # An existing URL that is not on a known host (a project page) is still kept as given.
@@ -489,7 +511,7 @@ def clean_record(rec: Record) -> Record:
     for link in rec.links.values():
         if isinstance(link, str):
             code.extend(extract_code_urls(link))
-    rec.code_urls = _dedupe([u for u in code if u])
+    rec.code_urls = _dedupe([u for u in code if u and _is_web_url(u, rec)])
 
     links = [v for v in rec.links.values() if isinstance(v, str)]
     rec.ids = {**extract_ids(*links, rec.abstract), **rec.ids}

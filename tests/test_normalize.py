@@ -535,3 +535,16 @@ def test_clean_ws_fast_path_agrees_with_the_regex(text: str) -> None:
     from paperatlas.normalize import _WS
 
     assert clean_ws(text) == _WS.sub(" ", text).strip()
+
+
+def test_unsafe_link_schemes_never_enter_the_catalog() -> None:
+    from paperatlas.models import Record
+
+    rec = clean_record(Record(
+        title="T",
+        links={"pdf": "javascript:alert(1)", "forum": "https://openreview.net/forum?id=abc", "site": "JaVaScRiPt:x"},
+        code_urls=["data:text/html,<script>", "github.com/a/b", "www.example.org/project"],
+    ))
+    assert rec.links == {"forum": "https://openreview.net/forum?id=abc"}
+    assert rec.code_urls == ["https://github.com/a/b", "www.example.org/project"]
+    assert sum("not an http(s) address" in w for w in rec.warnings) == 3

@@ -8,6 +8,7 @@ when the model package is missing, search falls back to keyword with a note nami
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -42,17 +43,24 @@ class Searcher:
     notes: list[str] = field(default_factory=list)
 
     # -- indexes ------------------------------------------------------------------------------
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
     @property
     def keyword(self) -> Any:
-        if self._keyword is None:
-            from .keyword import KeywordIndex
+        with self._lock:  # web requests arrive on several threads; open the index once
+            if self._keyword is None:
+                from .keyword import KeywordIndex
 
-            self._keyword = KeywordIndex.for_catalog(self.catalog)
+                self._keyword = KeywordIndex.for_catalog(self.catalog)
         self._keyword.sync(self.catalog)
         return self._keyword
 
     def vectors(self) -> Any | None:
         """The vector index, or None (with ``semantic_error`` saying why) when unavailable."""
+        with self._lock:
+            return self._open_vectors()
+
+    def _open_vectors(self) -> Any | None:
         if self._vectors is None and self.semantic_error is None:
             try:
                 from ..embeddings import get_embedder
@@ -88,12 +96,14 @@ class Searcher:
 
 
 _SEARCHERS: "weakref.WeakKeyDictionary[Catalog, Searcher]" = weakref.WeakKeyDictionary()
+_SEARCHERS_LOCK = threading.Lock()
 
 
 def searcher_for(catalog: Catalog) -> Searcher:
-    if catalog not in _SEARCHERS:
-        _SEARCHERS[catalog] = Searcher(catalog)
-    return _SEARCHERS[catalog]
+    with _SEARCHERS_LOCK:
+        if catalog not in _SEARCHERS:
+            _SEARCHERS[catalog] = Searcher(catalog)
+        return _SEARCHERS[catalog]
 
 
 def search(
