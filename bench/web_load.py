@@ -1,0 +1,137 @@
+"""Web UI speed: server time of the search page at ~100k papers, page weight, and a load test.
+
+    python bench/web_load.py --db CATALOG [--clients 200] [--seconds 60]
+
+1. Server time: the search page (HTML) and /api/search rendered in-process (Starlette TestClient,
+   no network) for 200 queries; p50/p99 against the targets p50 <= 20 ms, p99 <= 100 ms.
+2. Page weight: bytes of the search page and of a paper page with everything it loads.
+3. Load: uvicorn on 127.0.0.1 (a free port), N concurrent clients for S seconds against the search
+   page (bounded in count and time, loopback only); errors, requests/s, client p50/p99.
+Without --db, a catalog of the bundled samples is built in a temp folder (705 papers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent))
+
+import httpx  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from paperatlas.catalog import Catalog  # noqa: E402
+from paperatlas.ingest import ingest_paths  # noqa: E402
+from paperatlas.search import searcher_for  # noqa: E402
+from paperatlas.web import Settings, create_app  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+def queries(cat: Catalog, n: int) -> list[str]:
+    rng = random.Random(7)
+    titles = [p.title for p in cat.papers(limit=2000) if p.title]
+    words = [w for t in titles for w in t.split() if len(w) > 4 and w.isalpha()]
+    return [" ".join(rng.sample(words, rng.choice([1, 2, 3]))) for _ in range(n)]
+
+
+def server_time(db: Path, qs: list[str]) -> None:
+    app = create_app(db, Settings())
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+        client.get("/", params={"q": qs[0]})  # opens indexes
+        for path in ("/", "/api/search"):
+            times = []
+            for q in qs:
+                t0 = time.perf_counter()
+                r = client.get(path, params={"q": q})
+                times.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200, (r.status_code, r.text[:200])
+            p50, p99 = pct(times, 50), pct(times, 99)
+            print(f"{path:12} server time over {len(qs)} queries: p50 {p50:6.1f} ms (target 20)"
+                  f"  p99 {p99:6.1f} ms (target 100)  {'ok' if p50 <= 20 and p99 <= 100 else 'MISS'}")
+        page = client.get("/", params={"q": qs[1]})
+        print(f"search page weight: {len(page.content) / 1024:.0f} KB HTML (target < 200 KB with assets)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
+        async def worker(i: int) -> None:
+            nonlocal errors
+            n = i
+            while time.perf_counter() < deadline:
+                n += clients
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(url, params={"q": qs[n % len(qs)]})
+                    if r.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+    print(f"load: {clients} clients x {seconds:.0f} s: {len(latencies)} requests, {errors} errors,"
+          f" {len(latencies) / seconds:.0f} req/s, client latency p50 {pct(latencies, 50):.0f} ms,"
+          f" p99 {pct(latencies, 99):.0f} ms, mean {statistics.mean(latencies):.0f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    db = args.db
+    if db is None:
+        db = Path(tmp.name) / "c.sqlite"
+        with Catalog(db) as cat:
+            ingest_paths(cat, sorted((HERE.parent / "paperatlas" / "samples").glob("*.txt")))
+    with Catalog(db) as cat:
+        searcher_for(cat).keyword.sync(cat)  # the index is built once, before timing
+        print(f"catalog: {db} ({cat.count()} papers)")
+        qs = queries(cat, 200)
+    server_time(db, qs)
+    port = free_port()
+    # The server runs in its own process, as `paperatlas serve` does: no GIL shared with the clients.
+    server = subprocess.Popen([sys.executable, "-m", "paperatlas", "serve", "--db", str(db), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(300):
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        asyncio.run(load(url, qs, args.clients, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
