@@ -1,6 +1,6 @@
 """Semantic search benchmark: embedding throughput, storage per paper, vector search latency.
 
-    python bench/embed_speed.py                      # ~3 min once the 1M graph is cached
+    python bench/embed_speed.py                      # ~4 min on 2 cores; the first run also builds the 1M graph (4-20 min)
     python bench/embed_speed.py --sizes 10000,100000 # skip 1M
     python bench/embed_speed.py --no-embed           # search figures only
     python bench/embed_speed.py --st-python /tmp/tvenv/bin/python   # + torch sentence-transformers

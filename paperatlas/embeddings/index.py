@@ -1,15 +1,17 @@
 """The vector index of a catalog: follows the change feed, embeds only new texts, searches by
 cosine.
 
-Storage is the catalog (``catalog.vectors``: int8 vectors keyed by model and text hash, and which
-hash each paper uses); this index is derived from it and can always be rebuilt.
+Storage is the catalog (``paperatlas.catalog.vectors``: int8 vectors keyed by model and text hash,
+and which hash each paper uses); this index is derived from it and can always be rebuilt.
 
 - Below ``HNSW_MIN`` live vectors the index is an int8 matrix in memory, loaded from the catalog
   on open and searched exactly with numpy.
 - From ``HNSW_MIN`` on it is a usearch int8 HNSW graph, saved next to the catalog as
-  ``<catalog>.index/vectors-<model>.usearch`` plus ``vectors-<model>.json`` (paper ids by key and
-  the change-feed position it reflects). On open the saved graph is checked against the catalog
-  and caught up from the change feed; a missing or foreign file is rebuilt from the catalog.
+  ``<catalog>.index/vectors-<model>.usearch``, with ``vectors-<model>.ids.json`` (paper id by key)
+  and ``vectors-<model>.json`` (written last: the catalog, the change-feed position the graph
+  reflects, sizes of the other two). On open the saved graph is checked against the catalog and
+  caught up from the change feed; a missing, partial or foreign one is rebuilt from the catalog.
+  A process holding the index picks up another process's sync on its next search.
 - A search restricted to an ``allowed`` set of up to ``EXACT_ALLOWED_MAX`` papers is exact.
 
 ``sync`` is incremental and resumable: it reads changes in chunks, embeds texts whose hash is not
@@ -143,7 +145,7 @@ class VectorIndex:
         if hnsw is None or hnsw.ndim != self.dim or hnsw.size != sum(i is not None for i in ids):
             return False
         self._reset()
-        hnsw.expansion_search = EXPANSION_SEARCH
+        hnsw.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # (it has a setter)
         self.hnsw, self.ids, self.seq = hnsw, ids, int(meta["seq"])
         self.key_of = {pid: key for key, pid in enumerate(ids) if pid is not None}
         return True
