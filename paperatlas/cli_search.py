@@ -139,7 +139,7 @@ def related_cmd(catalog: Catalog, paper_id: str, k: int, as_json: bool) -> None:
 def index_cmd(catalog: Catalog, limit: int | None, as_json: bool) -> None:
     """Bring the keyword and semantic indexes up to date (resumable; embeds only what is new)."""
     s = searcher_for(catalog)
-    changed = s.keyword.sync(catalog)
+    changed = s.sync_keyword()
     vectors = s.vectors()
     if vectors is None:
         raise PaperatlasError(f"semantic index unavailable: {s.semantic_error}")

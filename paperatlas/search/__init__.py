@@ -47,13 +47,18 @@ class Searcher:
 
     @property
     def keyword(self) -> Any:
+        """The keyword index, brought up to date with the catalog (a no-op when nothing changed)."""
+        self.sync_keyword()
+        return self._keyword
+
+    def sync_keyword(self) -> int:
+        """Open the keyword index if needed and apply catalog changes; how many papers changed."""
         with self._lock:  # web requests arrive on several threads; open the index once
             if self._keyword is None:
                 from .keyword import KeywordIndex
 
                 self._keyword = KeywordIndex.for_catalog(self.catalog)
-        self._keyword.sync(self.catalog)
-        return self._keyword
+        return int(self._keyword.sync(self.catalog))
 
     def vectors(self) -> Any | None:
         """The vector index, or None (with ``semantic_error`` saying why) when unavailable."""
