@@ -59,7 +59,7 @@ class InvalidInput(PaperatlasError):
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, auto_reload=False,  # templates ship with the package
     )
     env.filters.update(safe_url=security.safe_url, snippet=security.snippet_html, plain=latex_to_text)
     env.globals.update(qs=security.query_string)
