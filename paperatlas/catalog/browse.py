@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .read import filter_sql
+
 if TYPE_CHECKING:  # the catalog does not depend on the search package at run time
     from ..search.types import SearchFilters
     from . import Catalog
@@ -58,24 +60,11 @@ def venue_sources(catalog: "Catalog", venue: str | None, year: int | None) -> li
 
 
 def _where(text: str, filters: "SearchFilters") -> tuple[str, list[Any]]:
-    clauses, args = ["1"], []
-    for column in ("venue", "track", "session"):
-        if getattr(filters, column):
-            clauses.append(f"{column} = ? COLLATE NOCASE")
-            args.append(getattr(filters, column))
-    for op, value in (("=", filters.year), (">=", filters.year_from), ("<=", filters.year_to)):
-        if value is not None:
-            clauses.append(f"year {op} ?")
-            args.append(value)
-    if filters.author:
-        clauses.append("instr(lower(authors), lower(?)) > 0")
-        args.append(filters.author)
-    if filters.has_code is not None:
-        clauses.append("code_urls != '[]'" if filters.has_code else "code_urls = '[]'")
+    clauses, args = filter_sql(filters)
     for word in text.split():
         clauses.append("instr(lower(title || ' ' || abstract), lower(?)) > 0")
         args.append(word)
-    return " AND ".join(clauses), args
+    return " AND ".join(["1", *clauses]), args
 
 
 def search_ids(

@@ -209,8 +209,8 @@ def last_change(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM paper_changes").fetchone()[0])
 
 
-def ids_matching(db: sqlite3.Connection, filters: Any) -> set[str]:
-    """Ids of papers passing search filters (a ``SearchFilters``), for filtering vector search."""
+def filter_sql(filters: Any) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (and their arguments) over ``papers`` for a ``SearchFilters``."""
     clauses: list[str] = []
     args: list[Any] = []
     for column in ("venue", "track", "session"):
@@ -228,5 +228,11 @@ def ids_matching(db: sqlite3.Connection, filters: Any) -> set[str]:
         args.append(filters.author)
     if filters.has_code is not None:
         clauses.append("code_urls != '[]'" if filters.has_code else "code_urls = '[]'")
+    return clauses, args
+
+
+def ids_matching(db: sqlite3.Connection, filters: Any) -> set[str]:
+    """Ids of papers passing search filters (a ``SearchFilters``), for filtering vector search."""
+    clauses, args = filter_sql(filters)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return {row[0] for row in db.execute(f"SELECT id FROM papers{where}", args)}
