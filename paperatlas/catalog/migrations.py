@@ -127,7 +127,7 @@ def m002_change_feed(db: sqlite3.Connection) -> None:
         db,
         """
         CREATE TABLE paper_changes (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,          -- rowids only grow: rows are never deleted
             paper_id TEXT NOT NULL,
             op TEXT NOT NULL                  -- 'upsert' or 'delete'
         );
