@@ -66,6 +66,9 @@ def main() -> None:
     print(f"ingested with --skip-bad: {skipped} damaged records skipped, each with a warning")
     print(f"files: {len(files)}, records in files: {floor_records}, read by ingest: {records}, failed files: {len(failed)}")
     print(f"papers after merging: {papers} ({sum(r.merged for r in first)} records merged into another record's paper)")
+    print(f"merge candidates judged: {sum(r.candidates for r in first)} (record, paper) pairs in"
+          f" {sum(r.match_seconds for r in first):.1f} s of the writer's time;"
+          f" {sum(r.review for r in first)} new papers queued for review")
     print(f"{'step':40} {'seconds':>8} {'target':>8}")
     print(f"{'floor: gunzip + json.loads only':40} {floor:8.1f} {'':>8}")
     print(f"{'first ingest':40} {t_first:8.1f} {'< 60':>8}  {'ok' if t_first < 60 else 'MISS'}")

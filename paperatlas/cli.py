@@ -447,4 +447,4 @@ def main() -> None:
 
 
 # Commands that live in their own modules register themselves on `cli` when imported.
-from . import cli_search  # noqa: E402,F401  (search, related, index)
+from . import cli_merge, cli_search  # noqa: E402,F401  (merges/merge/split; search, related, index)

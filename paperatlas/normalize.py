@@ -413,6 +413,8 @@ _DOI = re.compile(r"(?<![\w.])(10\.\d{4,9}/[^\s\"<>{}]{1,300})")
 
 def _clean_doi(doi: str) -> str:
     doi = unquote(doi).rstrip(".,;:'\"")
+    if doi.lower().endswith(".pdf"):  # a publisher's PDF URL: .../pdf/10.1007/978-3-030-1_1.pdf
+        doi = doi[:-4]
     # A closing bracket belongs to the DOI only when the DOI opened it: "10.1016/S0(02)00013-3".
     while doi and doi[-1] in ")]":
         if doi.count(doi[-1]) <= doi.count("(" if doi[-1] == ")" else "["):

@@ -209,3 +209,48 @@ def m004_library(db: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m005_merge_review(db: sqlite3.Connection) -> None:
+    """Fuzzy blocking keys; a person's merge decisions and the queue of uncertain pairs, both keyed
+    by stable record identities (file path + record key), never by paper ids, which change when
+    papers merge or split: decisions survive re-ingest and re-building from the same files."""
+    run_script(
+        db,
+        """
+        CREATE TABLE merge_actions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,               -- 'merge', 'distinct' or 'split'
+            detail TEXT NOT NULL DEFAULT '{}',  -- JSON: the records of each side, paper ids then
+            decided_at TEXT NOT NULL,
+            undone_at TEXT                    -- a later split undid this merge
+        );
+        CREATE TABLE merge_links (            -- what an action says about two records
+            action_id INTEGER NOT NULL REFERENCES merge_actions(id),
+            decision TEXT NOT NULL,           -- 'same' or 'distinct'
+            a_path TEXT NOT NULL,
+            a_key TEXT NOT NULL,
+            b_path TEXT NOT NULL,
+            b_key TEXT NOT NULL
+        );
+        CREATE INDEX merge_links_a ON merge_links(a_path, a_key);
+        CREATE INDEX merge_links_b ON merge_links(b_path, b_key);
+        CREATE TABLE block_keys (             -- fuzzy blocking keys (merge.block_keys): 64-bit
+            key INTEGER NOT NULL,             -- hashes of title words, authors+venue+year, and
+            paper_id TEXT NOT NULL,           -- abstract LSH bands; looked up by key only
+            PRIMARY KEY (key, paper_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE merge_review (           -- a new record that may be a copy of another paper
+            id INTEGER PRIMARY KEY,
+            a_path TEXT NOT NULL,             -- the record that became a paper of its own
+            a_key TEXT NOT NULL,
+            b_path TEXT NOT NULL,             -- a record of the paper it may belong to
+            b_key TEXT NOT NULL,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (a_path, a_key, b_path, b_key)
+        );
+        """,
+    )

@@ -53,6 +53,9 @@ class FileReport:
     unchanged: int = 0
     updated: int = 0
     repeated: int = 0
+    review: int = 0  # new papers with a possible twin, queued for `paperatlas merges --pending`
+    candidates: int = 0  # (record, paper) pairs that blocking found and the merge rules judged
+    match_seconds: float = 0.0  # time spent finding and judging those candidates
     claimed_total: int | None = None
     page_venue: str | None = None
     page_track: str | None = None
@@ -191,7 +194,7 @@ def _store(catalog: Catalog, parsed: _Parsed, progress: Callable[[int], None] | 
     if info is None:
         return report
     result = catalog.write_batch(info, items, progress)
-    for name in ("found", "new", "merged", "unchanged", "updated", "repeated"):
+    for name in ("found", "new", "merged", "unchanged", "updated", "repeated", "review", "candidates", "match_seconds"):
         setattr(report, name, getattr(result, name))
     report.warnings += result.warnings
     return report
