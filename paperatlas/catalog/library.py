@@ -8,23 +8,14 @@ Callers serialise writers on a shared connection (the web app holds one write lo
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import NotFound
+from .store import transaction
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
 
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def require_paper(db: sqlite3.Connection, paper_id: str) -> None:

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Iterator
 
 from .. import blocking, merge
 from ..errors import NotFound, PaperatlasError
 from ..models import record_from_dict
 from . import write
+from .store import transaction
 
 Identity = tuple[str, str]  # (file path, record key)
 MAX_LINKS = 400  # a 'distinct' decision links at most this many record pairs
@@ -60,15 +59,6 @@ class Action:
     detail: dict[str, object] = field(default_factory=dict)
 
 
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 # -- identities ----------------------------------------------------------------------------------
