@@ -43,7 +43,6 @@ class BatchResult:
     joined: int = 0  # papers merged into another because one new record matched both
     match_seconds: float = 0.0  # spent finding and judging candidates (the rest is storing)
     not_in_file_any_more: int = 0
-    skipped_identical_file: bool = False
     warnings: list[str] = field(default_factory=list)
     paper_ids: list[str] = field(default_factory=list)
 
@@ -240,7 +239,6 @@ def write_batch(
         row = db.execute("SELECT id, fingerprint FROM files WHERE path = ?", (info.path,)).fetchone()
         if row and row[1] == info.fingerprint:
             result.unchanged = len(items)
-            result.skipped_identical_file = True
             db.execute("COMMIT")
             return result
         file_id = _upsert_file(db, info, len(items), row[0] if row else None)

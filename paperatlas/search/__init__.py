@@ -40,7 +40,6 @@ class Searcher:
     _vectors: Any = None
     _embedder: Any = None
     semantic_error: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     # -- indexes ------------------------------------------------------------------------------
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
