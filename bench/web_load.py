@@ -2,8 +2,10 @@
 
     python bench/web_load.py --db CATALOG [--clients 200] [--seconds 60]
 
-1. Server time: the search page (HTML) and /api/search rendered in-process (Starlette TestClient,
-   no network) for 200 queries; p50/p99 against the targets p50 <= 20 ms, p99 <= 100 ms.
+1. Server time: the search page (HTML) and /api/search requested in-process (Starlette TestClient,
+   no network) for 200 queries; the app's own time (its Server-Timing header: arrival to
+   response) p50/p99 against the targets p50 <= 20 ms, p99 <= 100 ms, beside the round trip
+   through the test client.
 2. Page weight: bytes of the search page and of a paper page with everything it loads.
 3. Load: uvicorn on 127.0.0.1 (a free port), N concurrent clients for S seconds against the search
    page (bounded in count and time, loopback only); errors, requests/s, client p50/p99.
@@ -52,15 +54,17 @@ def server_time(db: Path, qs: list[str]) -> None:
     with TestClient(app, base_url="http://127.0.0.1:8765") as client:
         client.get("/", params={"q": qs[0]})  # opens indexes
         for path in ("/", "/api/search"):
-            times = []
+            times, rounds = [], []
             for q in qs:
                 t0 = time.perf_counter()
                 r = client.get(path, params={"q": q})
-                times.append((time.perf_counter() - t0) * 1000)
+                rounds.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, (r.status_code, r.text[:200])
+                times.append(float(r.headers["server-timing"].split("dur=")[1]))
             p50, p99 = pct(times, 50), pct(times, 99)
             print(f"{path:12} server time over {len(qs)} queries: p50 {p50:6.1f} ms (target 20)"
-                  f"  p99 {p99:6.1f} ms (target 100)  {'ok' if p50 <= 20 and p99 <= 100 else 'MISS'}")
+                  f"  p99 {p99:6.1f} ms (target 100)  {'ok' if p50 <= 20 and p99 <= 100 else 'MISS'}"
+                  f"   [in-process round trip incl. test client: p50 {pct(rounds, 50):.1f}, p99 {pct(rounds, 99):.1f}]")
         page = client.get("/", params={"q": qs[1]})
         print(f"search page weight: {len(page.content) / 1024:.0f} KB HTML (target < 200 KB with assets)")
 

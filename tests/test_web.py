@@ -95,6 +95,7 @@ def test_every_page_renders_and_serves_the_same_data_as_json(client: TestClient)
         assert page.status_code == 200, url
         assert page.headers["content-type"].startswith("text/html")
         assert page.headers["content-security-policy"] == CSP
+        assert re.fullmatch(r"app;dur=\d+\.\d", page.headers["server-timing"]), url
         data = client.get(json_link(page.text))
         assert data.status_code == 200 and data.headers["content-type"] == "application/json", url
         assert fields <= set(data.json()), (url, set(data.json()))
@@ -316,17 +317,67 @@ def test_not_found_and_method_errors(client: TestClient) -> None:
 
 
 def test_time_budget_and_concurrency_cap() -> None:
-    runner = Runner(Settings(time_budget_s=0.2, workers=1))
+    runner = Runner(Settings(time_budget_s=0.2, workers=1, queue_wait_s=0.3))
 
     async def slow_then_blocked() -> None:
         with pytest.raises(Busy, match="longer than 0.2 s"):
             await runner.call(time.sleep, 1.0)
-        with pytest.raises(Busy):  # the abandoned call still holds the only slot
+        with pytest.raises(Busy, match="no free worker"):  # the abandoned call still holds the only slot
             await runner.call(lambda: None)
         await anyio.sleep(1.0)
         assert await runner.call(lambda: 42) == 42
 
     anyio.run(slow_then_blocked)
+
+
+def test_budget_counts_from_start_and_queue_is_first_come_first_served() -> None:
+    # 6 calls of 0.15 s on one worker: the last starts after 0.75 s of waiting, far past its
+    # 0.3 s budget, yet it runs: the budget counts its own running time only.
+    runner = Runner(Settings(time_budget_s=0.3, workers=1, queue_wait_s=5.0))
+    order: list[int] = []
+
+    def work(i: int) -> int:
+        time.sleep(0.15)
+        order.append(i)
+        return i
+
+    async def burst() -> list[int]:
+        results: list[int] = []
+
+        async def one(i: int) -> None:
+            results.append(await runner.call(work, i))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(6):
+                tg.start_soon(one, i)
+                await anyio.sleep(0.01)  # arrive in order
+        return results
+
+    assert anyio.run(burst) == [0, 1, 2, 3, 4, 5]
+    assert order == [0, 1, 2, 3, 4, 5] and runner.free == 1 and runner.waiting == 0
+
+
+def test_too_many_waiting_is_refused_at_once() -> None:
+    runner = Runner(Settings(workers=1, max_waiting=2, queue_wait_s=5.0))
+
+    async def flood() -> list[str]:
+        outcomes: list[str] = []
+
+        async def one() -> None:
+            try:
+                await runner.call(time.sleep, 0.2)
+                outcomes.append("ok")
+            except Busy as exc:
+                outcomes.append(exc.message)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(5):
+                tg.start_soon(one)
+        return outcomes
+
+    outcomes = anyio.run(flood)
+    assert outcomes.count("ok") == 3  # one running + two waiting
+    assert sum("2 requests waiting" in o for o in outcomes) == 2
 
 
 # -- import -------------------------------------------------------------------------------------------

@@ -549,24 +549,34 @@ class KeywordIndex:
         """Per id, an HTML-safe excerpt of the abstract (or the title, when only it matches)
         with ``<mark>…</mark>`` around the words that match the query (by stem); the abstract's
         start when nothing matched. Everything else is escaped: it goes into HTML as is."""
+        return {pid: snippet for pid, (snippet, _) in self.explain(query, ids, why=False).items()}
+
+    def explain(
+        self, query: str | ParsedQuery, ids: list[str], *, why: bool = True
+    ) -> dict[str, tuple[str, list[str]]]:
+        """Per id, its snippet (see ``snippets``) and why it matched (see ``why``), from one read
+        of the stored documents and one analysis of each abstract."""
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
         stems = self._stems(parsed)
         out = {}
         for pid, doc in self._docs(ids).items():
             stored = self._stored(doc)
-            out[pid] = (
-                self._highlight(stored["abstract"], stems, window=SNIPPET_WORDS)
+            tokens = self._analyzers["pa_en"].pre_tokenize(stored["abstract"]).tokens if stored["abstract"] else []
+            snippet = (
+                self._highlight(stored["abstract"], stems, window=SNIPPET_WORDS, tokens=tokens)
                 or self._highlight(stored["title"], stems, window=10_000)
                 or _plain_start(stored["abstract"] or stored["title"])
             )
+            out[pid] = (snippet, self._reasons(parsed, stored, {t.text for t in tokens}) if why else [])
         return out
 
-    def _highlight(self, text: str, stems: set[str], window: int) -> str:
+    def _highlight(self, text: str, stems: set[str], window: int, tokens: list[Any] | None = None) -> str:
         """The window of ``window`` words holding the most distinct query stems, escaped and
-        marked; "" when no word matches."""
+        marked; "" when no word matches. ``tokens``: the text's analysis, when already done."""
         if not text or not stems:
             return ""
-        tokens = self._analyzers["pa_en"].pre_tokenize(text).tokens  # char offsets
+        if tokens is None:
+            tokens = self._analyzers["pa_en"].pre_tokenize(text).tokens  # char offsets
         hits = [i for i, t in enumerate(tokens) if t.text in stems]
         if not hits:
             return ""
@@ -599,28 +609,30 @@ class KeywordIndex:
         """Per id, which fields hold which of the query's words: ["title: graph, neural", ...]
         (a word counts when all its tokens are in the field, stemmed as the index stems)."""
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+        return {pid: self._reasons(parsed, self._stored(doc)) for pid, doc in self._docs(ids).items()}
+
+    def _reasons(self, parsed: ParsedQuery, stored: dict[str, Any], abstract_tokens: set[str] | None = None) -> list[str]:
         words = parsed.words()
         names = [t for f, toks in parsed.fielded if f == "authors" for t in toks]
-        out: dict[str, list[str]] = {}
-        for pid, doc in self._docs(ids).items():
-            stored = self._stored(doc)
-            reasons = []
-            for field in ("title", "keywords", "authors", "abstract"):
-                analyzer = "pa_name" if field == "authors" else "pa_en"
-                value = stored[field]
-                text = " ".join(value) if isinstance(value, list) else value
-                if not text:
-                    continue
+        reasons = []
+        for field in ("title", "keywords", "authors", "abstract"):
+            analyzer = "pa_name" if field == "authors" else "pa_en"
+            value = stored[field]
+            text = " ".join(value) if isinstance(value, list) else value
+            if not text:
+                continue
+            if field == "abstract" and abstract_tokens is not None:
+                have = abstract_tokens
+            else:
                 have = set(self._analyzers[analyzer].analyze(text))
-                found = []
-                for w in dict.fromkeys(words + names if field == "authors" else words):
-                    toks = [t for _, t in self._tokens(analyzer, w)]
-                    if toks and all(t in have for t in toks):
-                        found.append(w)
-                if found:
-                    reasons.append(f"{field}: {', '.join(found)}")
-            out[pid] = reasons
-        return out
+            found = []
+            for w in dict.fromkeys(words + names if field == "authors" else words):
+                toks = [t for _, t in self._tokens(analyzer, w)]
+                if toks and all(t in have for t in toks):
+                    found.append(w)
+            if found:
+                reasons.append(f"{field}: {', '.join(found)}")
+        return reasons
 
     def matched_fields(self, query: str | ParsedQuery, paper_id: str) -> list[str]:
         return self.why(query, [paper_id]).get(paper_id, [])

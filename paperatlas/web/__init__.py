@@ -46,7 +46,9 @@ class Settings:
     token: str | None = None  # Bearer token / cookie value that allows writes (and skips CSRF)
     search_mode: str = "keyword"  # default mode of the search page: keyword answers at once
     page_size: int = 20
-    time_budget_s: float = 5.0  # per request's core call; 503 past it
+    time_budget_s: float = 5.0  # per request's core call, from when it starts running; 503 past it
+    queue_wait_s: float = 30.0  # longest wait for a free worker before 503
+    max_waiting: int = 1024  # requests allowed to wait for a worker; more get 503 at once
     ingest_budget_s: float = 120.0
     workers: int = 4  # concurrent core calls
     max_body_bytes: int = 1024**2

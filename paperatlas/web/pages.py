@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Awaitable, Callable, Iterator, Mapping
+from urllib.parse import quote_plus
 
 import jinja2
 from markupsafe import escape
@@ -291,11 +292,12 @@ def facet_values(query: dict[str, Any], name: str, counts: list[tuple[str, int]]
     """Each value with its count, whether it is the active filter, and the link that toggles it."""
     rest = security.query_string({k: v for k, v in query.items() if k not in (name, "page")})
     current = str(query.get(name, "")).lower()
+    prefix = "/?" + (rest + "&" if rest else "") + quote_plus(name) + "="
     out = []
     for value, count in counts:
         active = current == str(value).lower()
-        link = rest if active else "&".join(x for x in (rest, security.query_string({name: value})) if x)
-        out.append({"value": str(value), "count": count, "active": active, "href": "/?" + link})
+        out.append({"value": str(value), "count": count, "active": active,
+                    "href": "/?" + rest if active else prefix + quote_plus(str(value))})
     return out
 
 

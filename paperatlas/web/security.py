@@ -21,10 +21,14 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
+import anyio.from_thread
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData, Headers
 from starlette.requests import Request
@@ -154,19 +158,28 @@ def check_write(request: Request, form: FormData | None = None) -> None:
 
 # -- the time budget ---------------------------------------------------------------------------
 class Runner:
-    """Runs core calls in worker threads under a time budget (else ``Busy``, 503).
+    """Runs core calls in worker threads: at most ``workers`` at once, each under a time budget.
 
-    Reads share ``workers`` slots; a write takes every slot (and the writer lock), so a write
-    transaction on the shared connection never interleaves with anything. A call past its
-    budget keeps its slots until it ends, so slow queries cannot pile up threads.
+    - A call waits for a free slot in the event loop (no thread held while waiting), at most
+      ``queue_wait_s``; with ``max_waiting`` calls already waiting it is refused at once. Both
+      answer 503 ("busy"), so a burst queues briefly instead of piling up without bound.
+    - The budget (``time_budget_s``) counts from when the call starts running, so a request
+      that queued behind others still gets its full budget; past it the client gets 503 and
+      the call keeps its slot until it really ends, so slow queries cannot pile up threads.
+    - Reads share the slots; a write takes all of them (the shared SQLite connection never
+      runs a write transaction beside anything else).
     """
 
     def __init__(self, settings: "Settings") -> None:
         self.settings = settings
-        self.slots = threading.BoundedSemaphore(settings.workers)
-        self.writer = threading.Lock()
-        self.running = 0
+        self.free = settings.workers  # slots; the queue and the slots live in the event loop
+        self.queue: deque[tuple[int, anyio.Event]] = deque()  # waiting calls, first come first served
+        self.running = 0  # calls in threads, abandoned ones included
         self.idle = threading.Condition()
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)
 
     def drain(self, timeout: float) -> bool:
         """Wait until no call runs (abandoned ones included); False if some still run."""
@@ -175,38 +188,50 @@ class Runner:
 
     async def call(self, fn: Callable[..., T], *args: Any, write: bool = False, budget: float | None = None) -> T:
         budget = budget or self.settings.time_budget_s
+        taken = await self._take(self.settings.workers if write else 1)
+        with self.idle:
+            self.running += 1
+        token = anyio.lowlevel.current_token()
         try:
             with anyio.fail_after(budget):
-                return await anyio.to_thread.run_sync(self._guarded, write, budget, fn, args, abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(self._run, token, taken, fn, args, abandon_on_cancel=True)
         except TimeoutError:
             raise Busy(f"the request took longer than {budget:g} s", hint="narrow the query or try again") from None
 
-    def _acquire(self, write: bool, budget: float) -> int:
-        """How many slots were taken (0: none, the budget ran out waiting)."""
-        deadline = time.monotonic() + budget
-        if not write:
-            return 1 if self.slots.acquire(timeout=budget) else 0
-        if not self.writer.acquire(timeout=budget):
-            return 0
-        taken = 0
-        while taken < self.settings.workers and self.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            taken += 1
-        self.writer.release()
-        if taken < self.settings.workers:
-            self._release(taken)
-            return 0
-        return taken
+    async def _take(self, n: int) -> int:
+        """Take ``n`` slots, waiting in line for them at most ``queue_wait_s``."""
+        if self.free >= n and not self.queue:
+            self.free -= n
+            return n
+        if len(self.queue) >= self.settings.max_waiting:
+            raise Busy(f"the server is busy ({len(self.queue)} requests waiting)", hint="try again in a moment")
+        waiter = (n, anyio.Event())
+        self.queue.append(waiter)
+        granted = False
+        try:
+            with anyio.move_on_after(self.settings.queue_wait_s):
+                await waiter[1].wait()
+            granted = waiter[1].is_set()
+        finally:
+            if not granted:
+                if waiter[1].is_set():  # granted just as the wait was cancelled: hand the slots on
+                    self._give_back(n)
+                else:
+                    self.queue.remove(waiter)
+        if not granted:
+            raise Busy(f"the server is busy (no free worker within {self.settings.queue_wait_s:g} s)",
+                       hint="try again in a moment")
+        return n
 
-    def _release(self, taken: int) -> None:
-        for _ in range(taken):
-            self.slots.release()
+    def _give_back(self, n: int) -> None:
+        """Return slots and hand them to the calls first in line (event loop thread only)."""
+        self.free += n
+        while self.queue and self.queue[0][0] <= self.free:
+            wanted, event = self.queue.popleft()
+            self.free -= wanted
+            event.set()
 
-    def _guarded(self, write: bool, budget: float, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        taken = self._acquire(write, budget)
-        if not taken:
-            raise Busy("the server is busy", hint="try again in a moment")
-        with self.idle:
-            self.running += 1
+    def _run(self, token: Any, taken: int, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
             return fn(*args)
         except PaperatlasError:
@@ -215,7 +240,10 @@ class Runner:
             log.exception("core call %s failed", getattr(fn, "__name__", fn))
             raise Internal("internal error", hint="the server log has the details") from exc
         finally:
-            self._release(taken)
+            try:
+                anyio.from_thread.run_sync(self._give_back, taken, token=token)
+            except RuntimeError:  # the event loop has stopped: nobody is waiting any more
+                pass
             with self.idle:
                 self.running -= 1
                 self.idle.notify_all()
@@ -223,17 +251,23 @@ class Runner:
 
 # -- ASGI middleware -------------------------------------------------------------------------
 class SecurityHeaders:
+    """The security headers on every response, and ``Server-Timing: app;dur=<ms>``: the time
+    from the request's arrival to its response (shown by browsers' developer tools, and what
+    bench/web_load.py reports as server time)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        start = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in names)]
+                timing = (b"server-timing", f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode())
+                message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in names), timing]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
