@@ -30,9 +30,10 @@ from paperatlas.embeddings import index as index_module
 from paperatlas.embeddings.index import VectorIndex
 from paperatlas.errors import PaperatlasError
 from paperatlas.ingest import ingest_paths
-from paperatlas.search.document import embedding_text, text_hash
+from paperatlas.search.document import embedding_text, text_hash, vector_model
 
 DATA = Path(__file__).parent / "data" / "embeddings"
+FAKE_MODEL = vector_model("fake")  # the name the fake embedder's paper vectors are stored under
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -184,7 +185,7 @@ def test_sync_is_incremental(seeded: Catalog) -> None:
     assert index.sync(seeded, fake, progress=lambda d, t: seen.append((d, t))) == 705
     assert seen[-1] == (705, 705) and all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
     assert len(index) == 705 and index.coverage() == 1.0
-    assert store.linked_count(seeded.db, "fake") == 705
+    assert store.linked_count(seeded.db, FAKE_MODEL) == 705
 
     assert index.sync(seeded, fake) == 0  # nothing changed: nothing embedded
     fake.texts.clear()
@@ -205,31 +206,33 @@ def test_identical_texts_are_embedded_once(seeded: Catalog) -> None:
     assert index.sync(seeded, fake) == 0  # b's new text is a's: its vector is reused
     hits = dict(index.search(fake.embed_query(embedding_text(pa)), 2))
     assert set(hits) == {a, b} and hits[a] == pytest.approx(hits[b])
-    rows = seeded.db.execute("SELECT count(DISTINCT text_hash) FROM paper_embeddings WHERE model='fake'")
+    rows = seeded.db.execute("SELECT count(DISTINCT text_hash) FROM paper_embeddings WHERE model=?", (FAKE_MODEL,))
     assert rows.fetchone()[0] == 704
 
 
 def test_interrupted_sync_resumes_without_redoing_batches(seeded: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "CHANGES_PER_CHUNK", 300)
-    failing = CountingEmbedder(fail_after=5)
+    paper_texts = {embedding_text(p) for p in seeded.iter_papers()}
+    # each batch of papers is two embedder calls: their texts, then their titles
+    failing = CountingEmbedder(fail_after=10)
     index = VectorIndex.for_catalog(seeded, failing)
     with pytest.raises(KeyboardInterrupt):
         index.sync(seeded, failing, batch_size=64)
     # chunk 1 (300 change rows: <= 300 papers, <= 5 batches) finished; chunk 2 failed at once
-    first = len(failing.texts)
-    assert 250 < first <= 300 and seeded.index_seq("vectors:fake") > 0
-    assert store.linked_count(seeded.db, "fake") == first
+    first = len(set(failing.texts) & paper_texts)
+    assert 250 < first <= 300 and seeded.index_seq(f"vectors:{FAKE_MODEL}") > 0
+    assert store.linked_count(seeded.db, FAKE_MODEL) == first
 
-    failing = CountingEmbedder(fail_after=2)
+    failing = CountingEmbedder(fail_after=4)
     with pytest.raises(KeyboardInterrupt):
         VectorIndex.for_catalog(seeded, failing).sync(seeded, failing, batch_size=64)
-    assert len(failing.texts) == 128  # two batches of chunk 2 embedded and committed
-    assert store.linked_count(seeded.db, "fake") == first + 128
+    assert len(set(failing.texts) & paper_texts) == 128  # two batches of chunk 2 embedded and committed
+    assert store.linked_count(seeded.db, FAKE_MODEL) == first + 128
 
     fake = CountingEmbedder()
     reopened = VectorIndex.for_catalog(seeded, fake)
     assert reopened.sync(seeded, fake, batch_size=64) == 705 - first - 128
-    assert not set(fake.texts) & set(failing.texts)
+    assert not set(fake.texts) & set(failing.texts) & paper_texts
     assert len(reopened) == 705 and reopened.coverage() == 1.0
 
 
@@ -318,7 +321,7 @@ def test_graph_is_saved_reloaded_and_caught_up(seeded: Catalog, monkeypatch: pyt
     fake = CountingEmbedder()
     index = VectorIndex.for_catalog(seeded, fake)
     index.sync(seeded, fake)
-    graph_file = Path(str(seeded.path) + ".index") / "vectors-fake.usearch"
+    graph_file = Path(str(seeded.path) + ".index") / f"vectors-{FAKE_MODEL}.usearch"
     assert index.hnsw is not None and graph_file.is_file()
     query = fake.embed_query("reinforcement learning exploration")
     expected = index.search(query, 10)
@@ -356,8 +359,8 @@ def test_storage_is_small_and_keyed_by_text(seeded: Catalog) -> None:
     VectorIndex.for_catalog(seeded, fake).sync(seeded, fake)
     paper = seeded.papers(limit=1)[0]
     h = text_hash(embedding_text(paper))
-    assert store.existing_hashes(seeded.db, "fake", [h, "0" * 32]) == {h}
-    ids, matrix = store.load_all(seeded.db, "fake", 32)
+    assert store.existing_hashes(seeded.db, FAKE_MODEL, [h, "0" * 32]) == {h}
+    ids, matrix = store.load_all(seeded.db, FAKE_MODEL, 32)
     assert matrix.shape == (705, 32) and matrix.dtype == np.int8 and paper.id in ids
 
 
@@ -398,7 +401,9 @@ def test_search_during_sync_uses_what_is_ready(seeded: Catalog, monkeypatch: pyt
 
     class Watching(CountingEmbedder):
         def embed_batch(self, texts: list[str]) -> np.ndarray:
-            if self.batches == 6:  # in the second chunk: another thread searches meanwhile
+            # a batch of papers is two calls (texts, then titles): call 12 is in the second
+            # chunk, and another thread searches meanwhile
+            if self.batches == 12:
                 worker = threading.Thread(target=lambda: seen.append(len(index.search(query, 1000))))
                 worker.start()
                 worker.join(timeout=10)
@@ -429,3 +434,34 @@ def test_a_saved_graph_of_a_replaced_catalog_is_not_used(
         assert len(index) == 0
         index.sync(fresh, fake)
         assert len(index) == fresh.count() < 705
+
+
+def test_title_weighted_paper_vectors() -> None:
+    from paperatlas.search.document import title_weighted
+
+    text = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    title = np.array([[0.0, 1.0], [0.0, 0.0]], np.float32)  # the second paper has no title
+    mixed = title_weighted(text, title, 0.3)
+    assert np.allclose(mixed[0], np.array([0.7, 0.3]) / np.hypot(0.7, 0.3))
+    assert np.allclose(mixed[1], [0.0, 1.0])  # no title: the text's vector as it was
+    assert np.allclose(np.linalg.norm(mixed, axis=1), 1.0)
+    assert np.allclose(title_weighted(text, title, 0.0), text)
+    with pytest.raises(ValueError):
+        title_weighted(text, title, 1.5)
+    # the stored model name says how titles were weighted, so a change re-embeds
+    assert vector_model("m", 0.3) == "m+title30" and vector_model("m", 0.0) == "m"
+
+
+def test_paper_vector_mixes_in_the_title(seeded: Catalog) -> None:
+    fake = CountingEmbedder()
+    index = VectorIndex.for_catalog(seeded, fake)
+    index.sync(seeded, fake)
+    paper = next(p for p in seeded.iter_papers() if p.title and p.abstract)
+    from paperatlas.search.document import TITLE_WEIGHT, embedding_title
+
+    expected = (1 - TITLE_WEIGHT) * fake.embed_query(embedding_text(paper)) + TITLE_WEIGHT * fake.embed_query(
+        embedding_title(paper))
+    expected /= np.linalg.norm(expected)
+    got = index.vectors_of([paper.id])[0]
+    assert float(got @ expected) > 0.995  # int8 storage
+    assert embedding_title(paper) in fake.texts

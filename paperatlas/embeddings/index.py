@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from ..catalog import vectors as store
-from ..search.document import embedding_text, text_hash
+from ..search.document import embedding_text, embedding_title, text_hash, title_weighted, vector_model
 from . import Embedder, quantize
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class VectorIndex:
     def for_catalog(cls, catalog: Catalog, embedder: Embedder) -> "VectorIndex":
         """The index of ``embedder``'s vectors in ``catalog``: loaded, rebuilt or caught up."""
         folder = None if catalog.path is None else Path(str(catalog.path) + ".index")
-        index = cls(embedder.name, embedder.dim, folder)
+        index = cls(vector_model(embedder.name), embedder.dim, folder)
         index.catalog, index.embedder = catalog, embedder
         if not index._load(catalog):
             index._rebuild(catalog)
@@ -287,7 +287,7 @@ class VectorIndex:
         in this call (the rest waits for the next one). Each batch of vectors is committed
         before the next is embedded, so an interrupted sync loses at most one batch.
         """
-        if embedder.name != self.model or embedder.dim != self.dim:
+        if vector_model(embedder.name) != self.model or embedder.dim != self.dim:
             raise ValueError(f"this index holds {self.model} vectors ({self.dim}), not {embedder.name}")
         with self._sync_lock:  # searches go on meanwhile: only applying a chunk takes self._lock
             self.refresh(catalog)
@@ -324,19 +324,23 @@ class VectorIndex:
         upserts = [pid for pid, op in changes if op != "delete"]
         papers = catalog.papers_by_ids(upserts)
         texts = {pid: embedding_text(p) for pid, p in papers.items()}
+        titles = {pid: embedding_title(p) for pid, p in papers.items()}
         hashes = {pid: text_hash(t) for pid, t in texts.items() if t.strip()}
         stored = store.existing_hashes(catalog.db, self.model, hashes.values())
         todo: dict[str, str] = {}  # hash -> text, each new text once
+        title_of: dict[str, str] = {}
         for pid, h in hashes.items():
             if h not in stored:
                 todo.setdefault(h, texts[pid])
+                title_of.setdefault(h, titles[pid])
         papers_of: dict[str, list[str]] = {}
         for pid, h in hashes.items():
             papers_of.setdefault(h, []).append(pid)
         order = sorted(todo, key=lambda h: len(todo[h]))  # similar lengths share a batch: little padding
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            q, scale = quantize(embedder.embed([todo[h] for h in batch], batch_size))
+            q, scale = quantize(self._paper_vectors(embedder, [todo[h] for h in batch],
+                                                    [title_of[h] for h in batch], batch_size))
             links = [(pid, h) for h in batch for pid in papers_of[h]]
             store.store(catalog.db, self.model, list(zip(batch, q, scale.tolist())), links)
             progress(int(len(changes) * (start + len(batch)) / max(len(order), 1) * 0.99))
@@ -344,6 +348,16 @@ class VectorIndex:
         store.finish_changes(catalog.db, self.model, [(pid, h) for pid, h in hashes.items()], unlinks,
                              self.state_name, next_seq)
         return len(order)
+
+    @staticmethod
+    def _paper_vectors(embedder: Embedder, texts: list[str], titles: list[str], batch_size: int) -> np.ndarray:
+        """Vectors of papers: their text's, with their title's own vector weighted in."""
+        vectors = embedder.embed(texts, batch_size)
+        with_title = [i for i, (text, title) in enumerate(zip(texts, titles)) if title.strip() and title != text]
+        title_vectors = np.zeros_like(vectors)
+        if with_title:
+            title_vectors[with_title] = embedder.embed([titles[i] for i in with_title], batch_size)
+        return title_weighted(vectors, title_vectors)
 
     # search -----------------------------------------------------------------------------------
 
