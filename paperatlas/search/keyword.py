@@ -61,6 +61,7 @@ FACET_FIELDS = {
     "has_code": "has_code",
 }
 FACET_SIZE = 20
+DOC_CACHE_SIZE = 8_192  # stored documents kept from recent searches (for snippets)
 SNIPPET_WORDS = 30
 SNIPPET_CHARS = 220  # the plain start shown when no word matches
 
@@ -124,6 +125,10 @@ class KeywordIndex:
         self._analyzers = _analyzers()
         self._lock = threading.Lock()
         self._analysis_cache: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        # stored documents read by recent searches, by paper id, with the change-feed position
+        # they were read at: snippets for the hits shown reuse them instead of reading again
+        self._doc_cache: dict[str, tuple[tuple[int, int], tantivy.Document]] = {}
+        self._reloads = 0  # counts reader reloads after our own writes (tags cached documents)
         self._seq = 0
         self._index = self._open()
         self._index.reload()
@@ -236,7 +241,11 @@ class KeywordIndex:
             finally:
                 del writer
             self._index.reload()
+            self._reloads += 1
             return changed
+
+    def _cache_tag(self) -> tuple[int, int]:
+        return (self._reloads, self._seq)
 
     def _bulk_load(self, fields: Iterable[dict[str, Any]]) -> int:
         """Replace the whole content with these ``keyword_fields`` dicts. For benchmarks: the
@@ -252,6 +261,7 @@ class KeywordIndex:
             writer.wait_merging_threads()
             del writer
             self._index.reload()
+            self._reloads += 1
             return n
 
     def _writer(self) -> tantivy.IndexWriter:
@@ -462,6 +472,7 @@ class KeywordIndex:
         _, q, scored = self._query(query, filters)
         if q is None:
             return [], 0
+        tag = self._cache_tag()  # before taking the searcher: a reload in between only wastes the entry
         searcher = self._index.searcher()
         size = searcher.num_docs  # a bigger limit only makes tantivy allocate more
         k = max(0, min(int(k), size))
@@ -475,8 +486,13 @@ class KeywordIndex:
         except ValueError:
             return [], 0
         hits = []
+        cache = self._doc_cache
+        if len(cache) > DOC_CACHE_SIZE:
+            cache.clear()
         for score, addr in res.hits[:k]:
-            doc_id = searcher.doc(addr).get_first("id")
+            doc = searcher.doc(addr)
+            doc_id = doc.get_first("id")
+            cache[doc_id] = (tag, doc)
             hits.append((doc_id, float(score) if scored else 0.0))
         return hits, int(res.count or 0)
 
@@ -519,12 +535,18 @@ class KeywordIndex:
 
     def _docs(self, ids: list[str]) -> dict[str, tantivy.Document]:
         ids = [i for i in dict.fromkeys(ids) if isinstance(i, str)]
-        if not ids:
-            return {}
-        searcher = self._index.searcher()
-        q = Query.term_set_query(self.schema, "id", ids)
-        res = searcher.search(q, limit=len(ids), count=False)
         out = {}
+        tag = self._cache_tag()
+        for pid in ids:
+            cached = self._doc_cache.get(pid)
+            if cached is not None and cached[0] == tag:
+                out[pid] = cached[1]
+        missing = [pid for pid in ids if pid not in out]
+        if not missing:
+            return out
+        searcher = self._index.searcher()
+        q = Query.term_set_query(self.schema, "id", missing)
+        res = searcher.search(q, limit=len(missing), count=False)
         for _, addr in res.hits:
             doc = searcher.doc(addr)
             out[doc.get_first("id")] = doc
