@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -78,6 +79,7 @@ def free_port() -> int:
 async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
     latencies: list[float] = []
     errors = 0
+    kinds: Counter[str] = Counter()
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
@@ -92,14 +94,18 @@ async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
                     r = await client.get(url, params={"q": qs[n % len(qs)]})
                     if r.status_code != 200:
                         errors += 1
-                except httpx.HTTPError:
+                        kinds[f"HTTP {r.status_code}: {r.text[:120]}"] += 1
+                except httpx.HTTPError as exc:
                     errors += 1
+                    kinds[f"{type(exc).__name__}: {exc}"] += 1
                 latencies.append((time.perf_counter() - t0) * 1000)
 
         await asyncio.gather(*(worker(i) for i in range(clients)))
     print(f"load: {clients} clients x {seconds:.0f} s: {len(latencies)} requests, {errors} errors,"
           f" {len(latencies) / seconds:.0f} req/s, client latency p50 {pct(latencies, 50):.0f} ms,"
           f" p99 {pct(latencies, 99):.0f} ms, mean {statistics.mean(latencies):.0f} ms")
+    for kind, n in kinds.most_common():
+        print(f"  {n} x {kind}")
 
 
 def main() -> None:
@@ -107,6 +113,7 @@ def main() -> None:
     ap.add_argument("--db", type=Path)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--load-only", action="store_true", help="skip the in-process server-time part")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     db = args.db
@@ -118,7 +125,8 @@ def main() -> None:
         searcher_for(cat).keyword.sync(cat)  # the index is built once, before timing
         print(f"catalog: {db} ({cat.count()} papers)")
         qs = queries(cat, 200)
-    server_time(db, qs)
+    if not args.load_only:
+        server_time(db, qs)
     port = free_port()
     # The server runs in its own process, as `paperatlas serve` does: no GIL shared with the clients.
     server = subprocess.Popen([sys.executable, "-m", "paperatlas", "serve", "--db", str(db), "--port", str(port)],
