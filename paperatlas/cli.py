@@ -65,8 +65,19 @@ def _filters(kwargs: dict[str, Any]) -> Filters:
     return Filters(**{k: kwargs.pop(k) for k in ("venue", "year", "track", "session", "author", "text")})
 
 
+def dumps(data: Any, indent: int | None = 2) -> str:
+    """JSON for the terminal: UTF-8 as is; text holding lone surrogates (which UTF-8 cannot
+    carry, but a JSON input can) as \\u escapes instead of failing to print."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, indent=indent)
+
+
 def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(dumps(data))
 
 
 class Group(click.Group):

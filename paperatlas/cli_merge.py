@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 import click
 
 from .catalog import Catalog
 from .catalog import review
-from .cli import cli, db_option, json_option, out
+from .cli import cli, db_option, dumps, json_option, out
 from .models import Paper
 
 
 def _emit(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(dumps(data))
 
 
 def _line(p: Paper) -> str:

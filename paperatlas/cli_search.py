@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .catalog import Catalog
-from .cli import cli, db_option, err, json_option, out
+from .cli import cli, db_option, dumps, err, json_option, out
 from .errors import PaperatlasError
 from .search import MODES, Hit, Results, SearchFilters, related, search, search_batch, searcher_for
 
@@ -87,11 +87,11 @@ def search_cmd(catalog: Catalog, query: str, mode: str, k: int, offset: int, bat
         raise click.UsageError("give a query, filters, or --batch FILE")
     res: Results = search(catalog, query, mode=mode, k=k, offset=offset, filters=filters)
     if as_json:
-        click.echo(json.dumps({
+        click.echo(dumps({
             "query": query, "mode": res.mode, "total": res.total, "took_ms": round(res.took_ms, 2),
             "semantic_coverage": res.semantic_coverage, "notes": res.notes,
             "facets": res.facets, "hits": [_hit_json(h) for h in res.hits],
-        }, ensure_ascii=False, indent=2))
+        }))
         return
     for note in res.notes:
         err.print(f"note: {note}", markup=False)
@@ -115,7 +115,7 @@ def _batch(catalog: Catalog, path: Path, mode: str, k: int, filters: SearchFilte
                                   hint='each line must be {"qid": ..., "query": "..."}')
         queries.append(item)
     for line in search_batch(catalog, queries, mode=mode, k=k, filters=filters):
-        click.echo(json.dumps(line, ensure_ascii=False))
+        click.echo(dumps(line, indent=None))
 
 
 @cli.command("related")
@@ -127,7 +127,7 @@ def related_cmd(catalog: Catalog, paper_id: str, k: int, as_json: bool) -> None:
     """Papers like the given one (its vector's neighbours fused with its title's keyword matches)."""
     hits = related(catalog, paper_id, k=k)
     if as_json:
-        click.echo(json.dumps({"id": paper_id, "related": [_hit_json(h) for h in hits]}, ensure_ascii=False, indent=2))
+        click.echo(dumps({"id": paper_id, "related": [_hit_json(h) for h in hits]}))
     else:
         _print_hits(hits)
 

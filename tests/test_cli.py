@@ -103,3 +103,17 @@ def test_formats_lists_the_seed_formats() -> None:
     code, output = run("formats")
     for name in ("paperscool", "iclr_virtual", "hf_viewer", "hf_papers", "abstracts", "paperlists", "records"):
         assert name in output
+
+
+def test_search_json_with_a_lone_surrogate_in_the_query(tmp_path: Path, seed_paths: list[Path]) -> None:
+    # "\udd3e" is a valid JSON escape but not UTF-8: found by bench/query_robustness.py
+    db = tmp_path / "c.sqlite"
+    with Catalog(db) as cat:
+        ingest_paths(cat, seed_paths[:1])
+    code, output = run("search", "--db", str(db), "--mode", "keyword", "--json", "graph \udd3e learning")
+    assert code == 0
+    assert json.loads(output)["query"] == "graph \udd3e learning"
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"qid": 1, "query": "graph \\udd3e"}\n')
+    code, output = run("search", "--db", str(db), "--mode", "keyword", "--batch", str(batch))
+    assert code == 0 and json.loads(output)["qid"] == 1

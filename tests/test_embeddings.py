@@ -465,3 +465,17 @@ def test_paper_vector_mixes_in_the_title(seeded: Catalog) -> None:
     got = index.vectors_of([paper.id])[0]
     assert float(got @ expected) > 0.995  # int8 storage
     assert embedding_title(paper) in fake.texts
+
+
+def test_lone_surrogates_reach_the_model_as_replacement_characters() -> None:
+    seen: list[str] = []
+
+    class Strict(HashingEmbedder):
+        def embed_batch(self, texts: list[str]) -> np.ndarray:
+            for t in texts:
+                t.encode("utf-8")  # what a tokenizer needs
+            seen.extend(texts)
+            return super().embed_batch(texts)
+
+    vector = Strict().embed_query("graph \udd3e learning \ud83e\udd16")
+    assert vector.shape == (64,) and seen == ["graph \ufffd learning 🤖"]

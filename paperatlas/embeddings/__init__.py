@@ -52,7 +52,9 @@ class Embedder(ABC):
         """float32 array (len(texts), dim), each row of unit length."""
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """``embed_batch`` over batches, checked: float32 (n, dim), rows of unit length."""
+        """``embed_batch`` over batches, checked: float32 (n, dim), rows of unit length. Lone
+        surrogates (valid in JSON escapes, not in UTF-8) become U+FFFD first: tokenizers reject them."""
+        texts = [_valid_utf8(t) for t in texts]
         parts = [self.embed_batch(list(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
         out = np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32)
         if out.shape != (len(texts), self.dim):
@@ -62,6 +64,14 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """One text → a (dim,) unit vector."""
         return self.embed([text])[0]
+
+
+def _valid_utf8(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:  # lone surrogates: each becomes U+FFFD (a paired one, the character)
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

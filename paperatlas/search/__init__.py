@@ -88,7 +88,7 @@ class Searcher:
         return self._vectors
 
     def query_vector(self, text: str) -> np.ndarray:
-        return np.asarray(self._embedder.embed_batch([text])[0], dtype=np.float32)
+        return np.asarray(self._embedder.embed_query(text), dtype=np.float32)
 
     # -- runs ---------------------------------------------------------------------------------
     def keyword_run(self, query: str, filters: SearchFilters, n: int) -> tuple[list[tuple[str, float]], int]:
