@@ -145,3 +145,18 @@ def test_stats_counts_files_and_coverage(catalog: Catalog, seed_paths: list[Path
     assert {f["name"][:3]: f["claimed_total"] for f in s["files"]}["000"] == 693
     assert s["coverage"]["abstract"] == 705
     assert s["coverage"]["title"] == 705 - 22
+
+
+def test_papers_for_indexing_hold_what_the_indexes_read(tmp_path: Path, seed_paths: list[Path]) -> None:
+    from paperatlas.search.document import embedding_text, embedding_title, keyword_fields
+
+    with Catalog(tmp_path / "c.sqlite") as cat:
+        ingest_paths(cat, seed_paths)
+        ids = [p.id for p in cat.iter_papers()]
+        full, lean = cat.papers_by_ids(ids), cat.papers_for_indexing(ids + ["no-such-id"])
+        assert set(lean) == set(full) and len(full) == 705
+        for pid, paper in full.items():
+            assert keyword_fields(lean[pid]) == keyword_fields(paper)
+            assert embedding_text(lean[pid]) == embedding_text(paper)
+            assert embedding_title(lean[pid]) == embedding_title(paper)
+        assert any(p.code_urls for p in lean.values())  # the seeds have code links, no keywords

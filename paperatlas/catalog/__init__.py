@@ -75,6 +75,9 @@ class Catalog:
     def papers_by_ids(self, ids: list[str], with_sources: bool = True) -> dict[str, Paper]:
         return read.papers_by_ids(self.db, ids, with_sources)
 
+    def papers_for_indexing(self, ids: list[str]) -> dict[str, Paper]:
+        return read.papers_for_indexing(self.db, ids)
+
     def changes_since(self, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, str]]]:
         return read.changes_since(self.db, seq, limit)
 

@@ -322,7 +322,7 @@ class VectorIndex:
     ) -> int:
         """Embed and link one chunk of changes, then mark the chunk applied."""
         upserts = [pid for pid, op in changes if op != "delete"]
-        papers = catalog.papers_by_ids(upserts)
+        papers = catalog.papers_for_indexing(upserts)
         texts = {pid: embedding_text(p) for pid, p in papers.items()}
         titles = {pid: embedding_title(p) for pid, p in papers.items()}
         hashes = {pid: text_hash(t) for pid, t in texts.items() if t.strip()}

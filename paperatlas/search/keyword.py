@@ -215,7 +215,7 @@ class KeywordIndex:
                         # a fresh index holds none of these, unless added in an earlier round
                         if not fresh or pid in added:
                             writer.delete_documents_by_term("id", pid)
-                    papers = catalog.papers_by_ids(ups, with_sources=False)
+                    papers = catalog.papers_for_indexing(ups)
                     for pid in ups:
                         paper = papers.get(pid)
                         if paper is not None:
