@@ -50,15 +50,16 @@ def queries(cat: Catalog, n: int) -> list[str]:
     return [" ".join(rng.sample(words, rng.choice([1, 2, 3]))) for _ in range(n)]
 
 
-def server_time(db: Path, qs: list[str]) -> None:
+def server_time(db: Path, qs: list[str], mode: str | None = None) -> None:
     app = create_app(db, Settings())
     with TestClient(app, base_url="http://127.0.0.1:8765") as client:
-        client.get("/", params={"q": qs[0]})  # opens indexes
+        extra = {"mode": mode} if mode else {}
+        client.get("/", params={"q": qs[0], **extra})  # opens indexes
         for path in ("/", "/api/search"):
             times, rounds = [], []
             for q in qs:
                 t0 = time.perf_counter()
-                r = client.get(path, params={"q": q})
+                r = client.get(path, params={"q": q, **extra})
                 rounds.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, (r.status_code, r.text[:200])
                 times.append(float(r.headers["server-timing"].split("dur=")[1]))
@@ -114,6 +115,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--load-only", action="store_true", help="skip the in-process server-time part")
+    ap.add_argument("--mode", choices=("keyword", "semantic", "hybrid"), help="search mode (default: the page's)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     db = args.db
@@ -126,7 +128,7 @@ def main() -> None:
         print(f"catalog: {db} ({cat.count()} papers)")
         qs = queries(cat, 200)
     if not args.load_only:
-        server_time(db, qs)
+        server_time(db, qs, args.mode)
     port = free_port()
     # The server runs in its own process, as `paperatlas serve` does: no GIL shared with the clients.
     server = subprocess.Popen([sys.executable, "-m", "paperatlas", "serve", "--db", str(db), "--port", str(port)],

@@ -479,3 +479,31 @@ def test_lone_surrogates_reach_the_model_as_replacement_characters() -> None:
 
     vector = Strict().embed_query("graph \udd3e learning \ud83e\udd16")
     assert vector.shape == (64,) and seen == ["graph \ufffd learning 🤖"]
+
+
+def test_prune_keeps_only_the_current_models_live_vectors(seeded: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "HNSW_MIN", 200)  # both models save a graph file
+    fake, other = CountingEmbedder(), HashingEmbedder(dim=32, name="older-model")
+    mine = VectorIndex.for_catalog(seeded, fake)
+    mine.sync(seeded, fake)
+    theirs = VectorIndex.for_catalog(seeded, other)
+    theirs.sync(seeded, other)
+    folder = Path(str(seeded.path) + ".index")
+    assert len(list(folder.glob("vectors-*.usearch"))) == 2
+    # a link left behind by a paper that vanished without passing through the change feed
+    seeded.db.execute("INSERT INTO paper_embeddings (paper_id, model, text_hash) VALUES ('gone', ?, 'h')",
+                      (FAKE_MODEL,))
+    query = fake.embed_query("reinforcement learning")
+    before = mine.search(query, 10)
+    older = seeded.db.execute("SELECT count(*) FROM embeddings WHERE model = ?",
+                              (vector_model("older-model"),)).fetchone()[0]
+    assert older > 700
+
+    vectors, links = mine.prune(seeded)
+    assert links == 705 + 1 and vectors == older  # the older model's links, and the dangling one
+    assert store.linked_count(seeded.db, FAKE_MODEL) == 705
+    assert seeded.db.execute("SELECT count(*) FROM embeddings WHERE model != ?", (FAKE_MODEL,)).fetchone()[0] == 0
+    assert seeded.index_seq(f"vectors:{vector_model('older-model')}") == 0
+    assert [p.name for p in folder.glob("vectors-*.usearch")] == [f"vectors-{FAKE_MODEL}.usearch"]
+    assert VectorIndex.for_catalog(seeded, fake).search(query, 10) == before
+    assert mine.prune(seeded) == (0, 0)  # nothing left to prune

@@ -168,3 +168,22 @@ def storage_bytes(db: sqlite3.Connection, model: str) -> int:
             (model,),
         ).fetchone()
         return int(row[0])
+
+
+def prune(db: sqlite3.Connection, keep_model: str) -> tuple[int, int]:
+    """Delete vectors no search can use, in one transaction: those of every model but
+    ``keep_model`` (with their index positions), links of papers that no longer exist (merged
+    away or deleted), and ``keep_model`` vectors no paper links to. Returns (vectors, links)
+    deleted."""
+    with transaction(db):
+        links = db.execute(
+            "DELETE FROM paper_embeddings WHERE model != ? OR paper_id NOT IN (SELECT id FROM papers)",
+            (keep_model,),
+        ).rowcount
+        vectors = db.execute(
+            "DELETE FROM embeddings WHERE model != ? OR text_hash NOT IN"
+            " (SELECT text_hash FROM paper_embeddings WHERE model = ?)",
+            (keep_model, keep_model),
+        ).rowcount
+        db.execute("DELETE FROM index_state WHERE name LIKE 'vectors:%' AND name != ?", (f"vectors:{keep_model}",))
+    return vectors, links

@@ -349,6 +349,18 @@ class VectorIndex:
                              self.state_name, next_seq)
         return len(order)
 
+    def prune(self, catalog: Catalog) -> tuple[int, int]:
+        """Delete what only other models or vanished papers use: their stored vectors and links
+        (``store.prune``) and other models' graph files next to the catalog. (vectors, links)."""
+        with self._sync_lock:
+            deleted = store.prune(catalog.db, self.model)
+            if self.folder is not None and self.folder.is_dir():
+                mine = {p.name for p in self._files()}
+                for path in self.folder.glob("vectors-*"):
+                    if path.name not in mine:
+                        path.unlink()
+            return deleted
+
     @staticmethod
     def _paper_vectors(embedder: Embedder, texts: list[str], titles: list[str], batch_size: int) -> np.ndarray:
         """Vectors of papers: their text's, with their title's own vector weighted in."""
