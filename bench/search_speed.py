@@ -32,13 +32,14 @@ import numpy as np
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 from paperatlas.catalog import Catalog  # noqa: E402
 from paperatlas.embeddings import Embedder, get_embedder  # noqa: E402
 from paperatlas.embeddings.index import VectorIndex  # noqa: E402
-from paperatlas.ingest import ingest_paths  # noqa: E402
 from paperatlas.search import search, searcher_for  # noqa: E402
 from paperatlas.search.document import embedding_text  # noqa: E402
+from keyword_engines import build_catalog  # noqa: E402  (whole Paper Copilot files, fixed order)
 
 DATA = HERE.parent.parent / "shared" / "data"
 REAL_VECTORS = 1_000
@@ -51,17 +52,8 @@ def pct(values: list[float], p: float) -> float:
 
 def build(path: Path, papers: int) -> Catalog:
     if not path.exists():
-        files = sorted((DATA / "paperlists").glob("*.json.gz"))
-        random.Random(0).shuffle(files)
-        chosen, n = [], 0
-        for f in files:
-            if n >= papers:
-                break
-            chosen.append(f)
-            n += len(json.loads(gzip.decompress(f.read_bytes())))
         path.parent.mkdir(parents=True, exist_ok=True)
-        with Catalog(path) as cat:
-            ingest_paths(cat, chosen, skip_bad=True)
+        build_catalog(path, DATA / "paperlists", papers)
     cat = Catalog(path)
     t0 = time.perf_counter()
     changed = searcher_for(cat).sync_keyword()
