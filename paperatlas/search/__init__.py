@@ -47,6 +47,7 @@ class Searcher:
     _vectors: Any = None
     _embedder: Any = None
     semantic_error: str | None = None
+    _keyword_seen: int | None = None  # the catalog's last change when the keyword index last synced
 
     # -- indexes ------------------------------------------------------------------------------
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -58,13 +59,20 @@ class Searcher:
         return self._keyword
 
     def sync_keyword(self) -> int:
-        """Open the keyword index if needed and apply catalog changes; how many papers changed."""
+        """Open the keyword index if needed and apply catalog changes; how many papers changed.
+        When the catalog has not changed since the last sync this is one cheap query (a search
+        asks several times)."""
         with self._lock:  # web requests arrive on several threads; open the index once
             if self._keyword is None:
                 from .keyword import KeywordIndex
 
                 self._keyword = KeywordIndex.for_catalog(self.catalog)
-        return int(self._keyword.sync(self.catalog))
+        last = self.catalog.last_change()
+        if last == self._keyword_seen:
+            return 0
+        changed = int(self._keyword.sync(self.catalog))
+        self._keyword_seen = last  # read before the sync: a change during it is applied next time
+        return changed
 
     def vectors(self) -> Any | None:
         """The vector index, or None (with ``semantic_error`` saying why) when unavailable."""
@@ -107,16 +115,17 @@ class Searcher:
 
 
 _SEARCHERS: "weakref.WeakKeyDictionary[Catalog, Searcher]" = weakref.WeakKeyDictionary()
-_POOL: list[ThreadPoolExecutor] = []
+_SEARCHERS_LOCK = threading.Lock()
+_POOL: ThreadPoolExecutor | None = None
 
 
 def _pool() -> ThreadPoolExecutor:
     """Threads for the parts of a search that can run beside the ranking (created on first use)."""
+    global _POOL
     with _SEARCHERS_LOCK:
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperatlas-search"))
-        return _POOL[0]
-_SEARCHERS_LOCK = threading.Lock()
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperatlas-search")
+        return _POOL
 
 
 def searcher_for(catalog: Catalog) -> Searcher:
@@ -235,12 +244,12 @@ def _hits(s: Searcher, query: str, page: list[tuple[str, float]], with_snippets:
     ids = [doc for doc, _ in page]
     papers = s.catalog.papers_by_ids(ids)
     explained = s.keyword.explain(query, ids) if with_snippets and query.strip() else {}
-    return [
-        Hit(id=doc, score=score, paper=papers.get(doc), snippet=explained.get(doc, ("", []))[0],
-            why=explained.get(doc, ("", []))[1])
-        for doc, score in page
-        if doc in papers
-    ]
+    hits = []
+    for doc, score in page:
+        if doc in papers:
+            snippet, why = explained.get(doc, ("", []))
+            hits.append(Hit(id=doc, score=score, paper=papers[doc], snippet=snippet, why=why))
+    return hits
 
 
 def related(catalog: Catalog, paper_id: str, k: int = 10) -> list[Hit]:
