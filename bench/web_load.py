@@ -79,6 +79,7 @@ def free_port() -> int:
 
 async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
     latencies: list[float] = []
+    slowest: list[tuple[float, float, float]] = []  # (latency ms, seconds into the run, server ms)
     errors = 0
     kinds: Counter[str] = Counter()
     deadline = time.perf_counter() + seconds
@@ -91,6 +92,7 @@ async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
             while time.perf_counter() < deadline:
                 n += clients
                 t0 = time.perf_counter()
+                r = None
                 try:
                     r = await client.get(url, params={"q": qs[n % len(qs)]})
                     if r.status_code != 200:
@@ -100,6 +102,8 @@ async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
                     errors += 1
                     kinds[f"{type(exc).__name__}: {exc}"] += 1
                 latencies.append((time.perf_counter() - t0) * 1000)
+                server = float(r.headers.get("server-timing", "dur=nan").split("dur=")[1]) if r is not None else float("nan")
+                slowest.append((latencies[-1], t0 - (deadline - seconds), server))
 
         await asyncio.gather(*(worker(i) for i in range(clients)))
     print(f"load: {clients} clients x {seconds:.0f} s: {len(latencies)} requests, {errors} errors,"
@@ -107,6 +111,8 @@ async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
           f" p99 {pct(latencies, 99):.0f} ms, mean {statistics.mean(latencies):.0f} ms")
     for kind, n in kinds.most_common():
         print(f"  {n} x {kind}")
+    print("  slowest (client time, when sent, server time): "
+          + ", ".join(f"{ms / 1000:.1f} s at {at:.0f} s ({srv / 1000:.1f} s)" for ms, at, srv in sorted(slowest)[-5:]))
 
 
 def main() -> None:

@@ -430,6 +430,9 @@ def library(catalog: Catalog, format_: str, tag: str | None, list_name: str | No
     err.print(f"wrote {n} papers to {output}", markup=False)
 
 
+KEEP_ALIVE_S = 30
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (127.0.0.1: this machine only).")
 @click.option("--port", type=int, default=8000, show_default=True)
@@ -450,7 +453,11 @@ def serve(host: str, port: int, db_path: Path | None, shared: bool, token: str |
     settings = Settings(host=host, port=port, shared=shared, token=token, search_mode=mode)
     path = db_path or default_path()
     err.print(f"paperatlas: {path} at http://{host}:{port}/" + ("  (shared, read-only without the token)" if shared else ""), markup=False)
-    uvicorn.run(create_app(path, settings), host=host, port=port, log_level="warning", server_header=False)
+    # Keep idle connections 30 s (uvicorn's default is 5): under a burst a client's pooled
+    # connection can sit idle past 5 s, and a request sent just as the server closes it fails
+    # on the client with a read error (seen once in bench/web_load.py's 200-client run).
+    uvicorn.run(create_app(path, settings), host=host, port=port, log_level="warning", server_header=False,
+                timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def main() -> None:
