@@ -135,7 +135,8 @@ def related_cmd(catalog: Catalog, paper_id: str, k: int, as_json: bool) -> None:
 @cli.command("index")
 @click.option("--limit", type=int, default=None, help="Embed at most this many papers now (resume later).")
 @click.option("--prune", is_flag=True,
-              help="Also delete stored vectors of other models and of papers merged away or deleted.")
+              help="Also delete stored vectors of other models and of papers merged away or deleted,"
+                   " then compact the catalog file.")
 @json_option
 @db_option
 def index_cmd(catalog: Catalog, limit: int | None, prune: bool, as_json: bool) -> None:
@@ -154,7 +155,10 @@ def index_cmd(catalog: Catalog, limit: int | None, prune: bool, as_json: bool) -
 
         embedded = vectors.sync(catalog, s._embedder, progress=progress, limit=limit)
     coverage = vectors.coverage(catalog)
-    pruned = vectors.prune(catalog) if prune else (0, 0)
+    pruned = (0, 0)
+    if prune:
+        pruned = vectors.prune(catalog)
+        catalog.compact()
     if as_json:
         click.echo(dumps({"keyword_changed": changed, "embedded": embedded, "semantic_coverage": coverage,
                           "pruned_vectors": pruned[0], "pruned_links": pruned[1]}, indent=None))
@@ -162,4 +166,5 @@ def index_cmd(catalog: Catalog, limit: int | None, prune: bool, as_json: bool) -
         out.print(f"keyword index: {changed} papers updated; semantic index: {embedded} embedded, "
                   f"covers {coverage:.0%} of papers", markup=False)
         if prune:
-            out.print(f"pruned {pruned[0]} unused vectors and {pruned[1]} stale links", markup=False)
+            out.print(f"pruned {pruned[0]} unused vectors and {pruned[1]} stale links; catalog file compacted",
+                      markup=False)

@@ -33,6 +33,13 @@ class Catalog:
     def close(self) -> None:
         self.db.close()
 
+    def compact(self) -> None:
+        """Rewrite the file with full pages and no free ones (SQLite's VACUUM). Vectors stored in
+        hash order leave their pages about 3/4 full: 678 B per paper before, 587 after, over
+        the 3,014 ICLR 2021 papers (bench/index_speed.py). Needs free disk space the size of
+        the file, and waits for other connections' writes."""
+        self.db.execute("VACUUM")
+
     def __enter__(self) -> "Catalog":
         return self
 

@@ -43,6 +43,7 @@ REBUILD_DEAD_SHARE = 0.25  # rebuild the graph when this share of its keys are r
 # Candidates the graph search keeps (usearch's default is 64). On 1M clustered 384-d vectors
 # recall@10 was 0.85 / 0.94 / 0.98 at 64 / 128 / 256 for p50 1.0 / 1.3 / 1.7 ms (bench/embed_speed.py).
 EXPANSION_SEARCH = 256
+ADD_THREADS = 0  # threads that insert into the graph (0: every core); 1 builds the same graph every run
 FORMAT = 1
 
 Progress = Callable[[int, int], None]
@@ -231,7 +232,7 @@ class VectorIndex:
         self.key_of.update(zip(paper_ids, range(start, start + len(paper_ids))))
         vectors = np.ascontiguousarray(vectors, dtype=np.int8)
         if self.hnsw is not None:
-            self.hnsw.add(keys, vectors)
+            self.hnsw.add(keys, vectors, threads=ADD_THREADS)
         else:
             self.matrix = np.concatenate([self.matrix, vectors]) if len(self.matrix) else vectors.copy()
         self._dense = None
@@ -259,7 +260,7 @@ class VectorIndex:
         self.hnsw = Index(ndim=self.dim, metric="cos", dtype="i8", expansion_search=EXPANSION_SEARCH)  # M=16
         self.matrix = np.zeros((0, self.dim), np.int8)
         if live:
-            self.hnsw.add(np.arange(len(live), dtype=np.uint64), np.ascontiguousarray(vectors))
+            self.hnsw.add(np.arange(len(live), dtype=np.uint64), np.ascontiguousarray(vectors), threads=ADD_THREADS)
 
     def _vectors(self, keys: np.ndarray) -> np.ndarray:
         """int8 rows of these keys."""
