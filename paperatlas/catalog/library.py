@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from ..errors import NotFound
-from .store import transaction
+from .store import in_chunks, transaction
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
@@ -159,9 +159,7 @@ def all_list_items(db: sqlite3.Connection) -> dict[int, list[str]]:
 def states(db: sqlite3.Connection, paper_ids: list[str]) -> dict[str, dict[str, Any]]:
     """paper id -> {"starred", "tags", "note", "lists"} for each id given."""
     out: dict[str, dict[str, Any]] = {p: {"starred": False, "tags": [], "note": "", "lists": []} for p in paper_ids}
-    for start in range(0, len(paper_ids), 500):
-        chunk = paper_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(paper_ids):
         for (pid,) in db.execute(f"SELECT paper_id FROM stars WHERE paper_id IN ({marks})", chunk):
             out[pid]["starred"] = True
         for pid, tag in db.execute(f"SELECT paper_id, tag FROM tags WHERE paper_id IN ({marks}) ORDER BY tag", chunk):

@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 from ..errors import NotFound
 from ..models import Paper, Record, SourceRef, record_from_dict
+from .store import in_chunks
 
 PAPER_COLUMNS = (
     "id, title, authors, abstract, venue, year, track, session, keywords, links, code_urls, ids,"
@@ -60,9 +61,7 @@ class Filters:
 
 def _source_refs(db: sqlite3.Connection, paper_ids: list[str]) -> dict[str, list[tuple[int, SourceRef]]]:
     out: dict[str, list[tuple[int, SourceRef]]] = {pid: [] for pid in paper_ids}
-    for start in range(0, len(paper_ids), 500):
-        chunk = paper_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(paper_ids):
         rows = db.execute(
             "SELECT r.paper_id, r.id, f.name, f.format, coalesce(r.record_id, r.position), r.line"
             f" FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id IN ({marks})"
@@ -190,9 +189,7 @@ def papers_by_ids(db: sqlite3.Connection, ids: list[str], with_sources: bool = T
     """The papers with these ids (unknown ids are left out), with their sources unless told not
     to (indexers need only the text: sources cost a second query per chunk)."""
     out: dict[str, Paper] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         rows = db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk).fetchall()
         out.update((p.id, p) for p in _to_papers(db, rows, with_sources))
     return out
@@ -207,9 +204,7 @@ def papers_for_indexing(db: sqlite3.Connection, ids: list[str]) -> dict[str, Pap
     left empty. About twice as fast as ``papers_by_ids`` on a 100k first build."""
     out: dict[str, Paper] = {}
     columns = ", ".join(INDEX_COLUMNS)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for pid, title, authors, abstract, venue, year, track, session, keywords, code_urls in db.execute(
             f"SELECT {columns} FROM papers WHERE id IN ({marks})", chunk
         ):

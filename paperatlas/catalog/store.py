@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from ..errors import CatalogError
 from . import migrations
@@ -44,6 +44,16 @@ def _has_migrations(db: sqlite3.Connection) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'"
     ).fetchone()
     return row is not None
+
+
+IN_CHUNK = 500  # ids per IN (...) list, below SQLite's variable limit
+
+
+def in_chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """``ids`` in chunks small enough for one ``IN (...)`` list, each with its ``?,?,...``."""
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = list(ids[start : start + IN_CHUNK])
+        yield chunk, ",".join("?" * len(chunk))
 
 
 @contextmanager

@@ -8,35 +8,17 @@ transaction each, so a crash leaves whole batches or nothing.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
-_CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-
-
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
+from .store import in_chunks, transaction
 
 
 def existing_hashes(db: sqlite3.Connection, model: str, hashes: Iterable[str]) -> set[str]:
     """Which of these text hashes already have a vector for ``model``."""
     found: set[str] = set()
-    for chunk in _chunks(sorted(set(hashes))):
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(sorted(set(hashes))):
         found.update(
             r[0]
             for r in db.execute(
@@ -95,8 +77,7 @@ def finish_changes(
 def paper_vectors(db: sqlite3.Connection, model: str, paper_ids: list[str]) -> dict[str, np.ndarray]:
     """The current int8 vector of each of these papers that has one."""
     out: dict[str, np.ndarray] = {}
-    for chunk in _chunks(paper_ids):
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(paper_ids):
         rows = db.execute(
             "SELECT pe.paper_id, e.vector FROM paper_embeddings pe"
             " JOIN embeddings e ON e.model = pe.model AND e.text_hash = pe.text_hash"
