@@ -163,7 +163,9 @@ def test_paper_maths_copy_tag_note(page: Any, live: LiveServer) -> None:
     assert page.locator(".abstract .katex").count() >= 1
     assert "\\boldsymbol" not in page.inner_text(".abstract")  # rendered, not raw
     page.click("#copy-bibtex")
-    page.wait_for_function("document.getElementById('copy-bibtex').textContent === 'Copied'")
+    # a selector, not wait_for_function: its polling evaluates a string, which the page's CSP
+    # (no 'unsafe-eval') refuses whenever the first check comes before the copy finished
+    page.wait_for_selector("#copy-bibtex:text-is('Copied')")
     page.fill('input[name="tag"]', "Must Read")
     page.click('form.row-form button[type="submit"]')
     page.wait_for_selector('.tags .tag:has-text("must read")')
