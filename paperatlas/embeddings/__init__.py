@@ -14,13 +14,15 @@ Vectors are stored as int8 with one scale per vector (``quantize`` / ``dequantiz
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 from abc import ABC, abstractmethod
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from ..errors import PaperatlasError
+from ..errors import EmbedderUnavailable
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -35,10 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_EMBEDDER = "minilm-l6-int8"
-
-
-class EmbedderUnavailable(PaperatlasError):
-    """An embedder cannot run here: its model package or runtime is not installed."""
 
 
 class Embedder(ABC):
@@ -63,7 +61,8 @@ class Embedder(ABC):
 
     def embed_query(self, text: str) -> np.ndarray:
         """One text → a (dim,) unit vector."""
-        return self.embed([text])[0]
+        vector: np.ndarray = self.embed([text])[0]
+        return vector
 
 
 def _valid_utf8(text: str) -> str:
@@ -76,7 +75,8 @@ def _valid_utf8(text: str) -> str:
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+    return unit
 
 
 # int8 storage --------------------------------------------------------------------------------
@@ -95,18 +95,18 @@ def dequantize(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 
 # registry ------------------------------------------------------------------------------------
+# A plugin registry (names -> factories), like the parser registry: which embedders exist is
+# process-wide, instances are not (the application object holds the one it uses).
 
-Factory = Callable[[], Embedder]
+Factory = Callable[..., Embedder]
 _FACTORIES: dict[str, Factory] = {}
-_INSTANCES: dict[str, Embedder] = {}
 _BUILTINS_DONE: list[bool] = []
 
 
 def register_embedder(name: str, factory: Factory) -> None:
-    """Make ``get_embedder(name)`` call ``factory()`` (once; the instance is reused).
-    Registering a name again replaces it."""
+    """Make ``get_embedder(name)`` call ``factory()``; a factory that takes a ``cache_dir``
+    keyword gets the folder for prepared model files. Registering a name again replaces it."""
     _FACTORIES[name] = factory
-    _INSTANCES.pop(name, None)
 
 
 def embedder_names() -> list[str]:
@@ -114,8 +114,8 @@ def embedder_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def get_embedder(name: str | None = None) -> Embedder:
-    """The embedder registered as ``name`` (default ``minilm-l6-int8``).
+def get_embedder(name: str | None = None, *, cache_dir: Path | None = None) -> Embedder:
+    """A new embedder of the kind registered as ``name`` (default ``minilm-l6-int8``).
 
     Raises ``ValueError`` for an unknown name and ``EmbedderUnavailable`` when its model or
     runtime is not installed.
@@ -124,9 +124,10 @@ def get_embedder(name: str | None = None) -> Embedder:
     name = name or DEFAULT_EMBEDDER
     if name not in _FACTORIES:
         raise ValueError(f"unknown embedder {name!r}; known: {', '.join(sorted(_FACTORIES))}")
-    if name not in _INSTANCES:
-        _INSTANCES[name] = _FACTORIES[name]()
-    return _INSTANCES[name]
+    factory = _FACTORIES[name]
+    if cache_dir is not None and "cache_dir" in inspect.signature(factory).parameters:
+        return factory(cache_dir=cache_dir)
+    return factory()
 
 
 def _ensure_builtins() -> None:
@@ -136,11 +137,13 @@ def _ensure_builtins() -> None:
         return
     from . import minilm
 
-    for builtin, factory in (
-        ("minilm-l6-int8", lambda: minilm.MiniLMEmbedder(quantized=True)),
-        ("minilm-l6", lambda: minilm.MiniLMEmbedder(quantized=False)),
-        ("hashing", HashingEmbedder),
-    ):
+    def int8(cache_dir: Path | None = None) -> Embedder:
+        return minilm.MiniLMEmbedder(quantized=True, cache_dir=cache_dir)
+
+    def float32(cache_dir: Path | None = None) -> Embedder:
+        return minilm.MiniLMEmbedder(quantized=False, cache_dir=cache_dir)
+
+    for builtin, factory in (("minilm-l6-int8", int8), ("minilm-l6", float32), ("hashing", HashingEmbedder)):
         _FACTORIES.setdefault(builtin, factory)
     _BUILTINS_DONE.append(True)
 

@@ -45,7 +45,7 @@ class BertConfig:
     eps: float = 1e-12
 
     @classmethod
-    def load(cls, path: Path) -> "BertConfig":
+    def load(cls, path: Path) -> BertConfig:
         raw = json.loads(path.read_text())
         return cls(raw["hidden_size"], raw["num_attention_heads"], raw["num_hidden_layers"],
                    raw.get("layer_norm_eps", 1e-12))
@@ -57,17 +57,20 @@ class BertConfig:
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * w + b
+    normed: np.ndarray = (x - mean) / np.sqrt(var + eps) * w + b
+    return normed
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     from math import erf, sqrt
 
-    return 0.5 * x * (1.0 + np.vectorize(erf, otypes=[np.float32])(x / sqrt(2.0)))
+    gelu: np.ndarray = 0.5 * x * (1.0 + np.vectorize(erf, otypes=[np.float32])(x / sqrt(2.0)))
+    return gelu
 
 
 def _dense(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
-    return x @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+    dense: np.ndarray = x @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+    return dense
 
 
 def numpy_forward(w: dict[str, np.ndarray], cfg: BertConfig, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

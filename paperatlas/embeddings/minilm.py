@@ -18,9 +18,10 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -57,9 +58,9 @@ def _package_version() -> str:
 
 
 def default_cache_dir() -> Path:
-    from ..catalog import default_path
-
-    return default_path().parent / "models"
+    """Where prepared model files go when the caller names no folder (the application object
+    passes ``<home>/models``)."""
+    return Path.home() / ".paperatlas" / "models"
 
 
 def _stderr(message: str) -> None:
@@ -103,7 +104,8 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean of the token vectors under the mask, L2-normalised (sentence-transformers' pooling)."""
     m = mask[..., None].astype(np.float32)
     pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 class MiniLMEmbedder(_MiniLMBase):
@@ -160,7 +162,8 @@ class MiniLMEmbedder(_MiniLMBase):
         # leaves the other core to the keyword search running beside it.
         short = ids.shape[0] == 1 and ids.shape[1] <= QUERY_TOKENS
         session = self._session_with(1) if short else self.session
-        return session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+        hidden: np.ndarray = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+        return hidden
 
 
 class NumpyMiniLM(_MiniLMBase):

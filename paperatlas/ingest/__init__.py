@@ -1,36 +1,26 @@
-"""Ingest: read files, detect their format, parse, clean, and store each file in one transaction.
+"""Reading listings: detect a file's format, parse it, clean the records, and prepare them for
+the store. Pure (no catalog), so it runs in worker processes; storing is
+``services.ingest``, which the CLI, the web import page and the benchmarks call.
 
-``ingest_paths(catalog, paths)`` is what the CLI, the web import page and the benchmarks call;
-it returns one ``FileReport`` per file and never raises for a bad file (the report carries the
-error), so one bad file does not stop the others.
+Formats register through one door (``registry.register``); the built-in parsers use it too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterator, Union
 
-from ..catalog import Catalog, FileInfo
-from ..catalog.write import Prepared, prepare
 from ..errors import ParseError
 from ..models import Record
 from ..normalize import clean_record
+from ..resolve.prepare import Prepared, prepare
+from ..store.protocol import FileInfo
 from . import registry
 from .base import ParseContext, Source
 
 MAX_FILE_BYTES = 2 * 1024**3
-# Below this much input, worker processes cost more than they save.
-PARALLEL_MIN_BYTES = 4 * 1024**2
-# Parsing is ~2/3 of the work and writing (one SQLite writer) ~1/3: two parse workers keep the
-# writer busy on a 2-core machine.
-PARSE_WORKERS = 2
 
 
 @dataclass
@@ -59,6 +49,7 @@ class FileReport:
     claimed_total: int | None = None
     page_venue: str | None = None
     page_track: str | None = None
+    same_as: str | None = None  # unchanged: the stored file with this content (another path, maybe)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
@@ -142,6 +133,11 @@ def _fill_in(records: list[Record], ctx: ParseContext) -> None:
         rec.session = rec.session or ctx.session
 
 
+def content_hash(raw: bytes) -> str:
+    """Identity of a file's bytes (as stored on disk)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 def fingerprint(raw: bytes, format: str | None, overrides: Overrides, skip_bad: bool = False) -> str:
     """Identity of one ingest of a file: its bytes as stored on disk plus what the user asked."""
     h = hashlib.sha256(raw)
@@ -150,22 +146,23 @@ def fingerprint(raw: bytes, format: str | None, overrides: Overrides, skip_bad: 
 
 
 @dataclass
-class _Job:
+class ParseJob:
     """One file to parse: everything a worker process needs, nothing it cannot pickle."""
 
-    path: str
-    key: str
+    path: str  # as given (for messages)
+    key: str  # where the store records it was read (absolute path, or a label)
     fingerprint: str
+    content_hash: str
     format: str | None
     overrides: Overrides
     skip_bad: bool
     source: Source | None = None  # given for pasted text; read from ``path`` otherwise
 
 
-_Parsed = tuple[FileReport, Union[FileInfo, None], list[Prepared]]
+Parsed = tuple[FileReport, "FileInfo | None", list[Prepared]]
 
 
-def _parse_job(job: _Job) -> _Parsed:
+def parse_job(job: ParseJob) -> Parsed:
     """Read, detect, parse, clean and prepare one file; pure (no catalog), so it can run anywhere."""
     report = FileReport(path=job.path)
     ctx = ParseContext(path=job.path, skip_bad=job.skip_bad, **asdict(job.overrides))
@@ -176,135 +173,27 @@ def _parse_job(job: _Job) -> _Parsed:
         report.error, report.hint = f"{exc.where()}: {exc.message}", exc.hint
         return report, None, []
     report.claimed_total, report.page_venue, report.page_track = ctx.claimed_total, ctx.page_venue, ctx.page_track
-    report.warnings = ctx.warnings + [w for r in records for w in _record_warnings(r)]
+    report.warnings = ctx.warnings + [w for r in records for w in record_warnings(r)]
     info = FileInfo(
         path=job.key,
         name=Path(job.path).name,
         fingerprint=job.fingerprint,
+        content_hash=job.content_hash,
         format=report.format,
         claimed_total=ctx.claimed_total,
         page_venue=ctx.page_venue,
         page_track=ctx.page_track,
     )
-    return report, info, prepare(records)
+    try:
+        return report, info, prepare(records)
+    except Exception as exc:  # noqa: BLE001 - a record the store cannot take must not take the other files down
+        report.error = f"{job.path}: internal error while preparing the records ({type(exc).__name__}: {exc})"
+        report.hint = "please report this with the file"
+        return report, None, []
 
 
-def _store(catalog: Catalog, parsed: _Parsed, progress: Callable[[int], None] | None) -> FileReport:
-    report, info, items = parsed
-    if info is None:
-        return report
-    result = catalog.write_batch(info, items, progress)
-    for name in ("found", "new", "merged", "unchanged", "updated", "repeated", "review", "candidates", "match_seconds"):
-        setattr(report, name, getattr(result, name))
-    report.warnings += result.warnings
-    return report
 
 
-def ingest_source(
-    catalog: Catalog,
-    source: Source,
-    *,
-    format: str | None = None,
-    overrides: Overrides | None = None,
-    skip_bad: bool = False,
-    label: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> FileReport:
-    """Parse and store one source (e.g. pasted text, with ``label`` naming it in the catalog)."""
-    overrides = overrides or Overrides()
-    key = label or str(Path(source.path).resolve())
-    print_ = fingerprint(source.data, format, overrides, skip_bad)
-    if (seen := catalog.unchanged_file(key, print_)) is not None:
-        return _unchanged_report(FileReport(path=source.path), seen)
-    job = _Job(source.path, key, print_, format, overrides, skip_bad, source)
-    return _store(catalog, _parse_job(job), progress)
-
-
-def _unchanged_report(report: FileReport, seen: dict[str, object]) -> FileReport:
-    """This exact file was ingested before: nothing to parse, nothing changes."""
-    report.found = report.unchanged = int(seen["records"])  # type: ignore[call-overload]
-    report.claimed_total = seen["claimed_total"]  # type: ignore[assignment]
-    report.page_venue = seen["page_venue"]  # type: ignore[assignment]
-    report.page_track = seen["page_track"]  # type: ignore[assignment]
-    report.format = str(seen["format"])
-    return report
-
-
-def _record_warnings(rec: Record) -> list[str]:
+def record_warnings(rec: Record) -> list[str]:
     where = f"record {rec.position}" + (f" (line {rec.line})" if rec.line else "")
     return [f"{where}: {w}" for w in rec.warnings]
-
-
-def _plan(
-    catalog: Catalog, paths: list[str | Path], format: str | None, overrides: Overrides, skip_bad: bool
-) -> list[FileReport | _Job]:
-    """For each path: a finished report (unreadable, or unchanged since last time) or a job."""
-    plan: list[FileReport | _Job] = []
-    for path in paths:
-        p = Path(path)
-        try:
-            if not p.is_file():
-                read_source(p)  # raises the right ParseError (missing, directory, ...)
-            raw = p.read_bytes()
-        except ParseError as exc:
-            plan.append(FileReport(path=str(path), error=f"{exc.where()}: {exc.message}", hint=exc.hint))
-            continue
-        except OSError as exc:
-            plan.append(FileReport(path=str(path), error=f"{path}: cannot read ({exc.strerror})", hint="check permissions"))
-            continue
-        key = str(p.resolve())
-        print_ = fingerprint(raw, format, overrides, skip_bad)
-        seen = catalog.unchanged_file(key, print_)
-        if seen is not None:
-            plan.append(_unchanged_report(FileReport(path=str(path)), seen))
-        else:
-            plan.append(_Job(str(path), key, print_, format, overrides, skip_bad))
-    return plan
-
-
-def _parsed_in_order(plan: list[FileReport | _Job]) -> Iterator[FileReport | _Parsed]:
-    """Parse jobs in worker processes, a few files ahead of the writer, results in input order."""
-    jobs = [item for item in plan if isinstance(item, _Job)]
-    size = sum(Path(j.path).stat().st_size for j in jobs)
-    if len(jobs) < 2 or size < PARALLEL_MIN_BYTES:
-        yield from (_parse_job(item) if isinstance(item, _Job) else item for item in plan)
-        return
-    with ProcessPoolExecutor(max_workers=PARSE_WORKERS, mp_context=get_context("fork")) as pool:
-        pending: deque[tuple[_Job, Future[_Parsed]] | FileReport] = deque()
-        for item in plan:
-            pending.append((item, pool.submit(_parse_job, item)) if isinstance(item, _Job) else item)
-            while len(pending) > PARSE_WORKERS + 1:
-                yield _result(pending.popleft())
-        while pending:
-            yield _result(pending.popleft())
-
-
-def _result(entry: tuple[_Job, Future[_Parsed]] | FileReport) -> FileReport | _Parsed:
-    if isinstance(entry, FileReport):
-        return entry
-    job, future = entry
-    try:
-        return future.result()
-    except BrokenProcessPool:  # the worker died (out of memory?): parse here instead
-        return _parse_job(job)
-
-
-def ingest_paths(
-    catalog: Catalog,
-    paths: list[str | Path],
-    *,
-    format: str | None = None,
-    overrides: Overrides | None = None,
-    skip_bad: bool = False,
-    progress: Callable[[int], None] | None = None,
-    on_file: Callable[[FileReport], None] | None = None,
-) -> list[FileReport]:
-    """Ingest files in order, each in its own transaction; parsing overlaps writing on big inputs."""
-    plan = _plan(catalog, paths, format, overrides or Overrides(), skip_bad)
-    reports = []
-    for item in _parsed_in_order(plan):
-        report = item if isinstance(item, FileReport) else _store(catalog, item, progress)
-        reports.append(report)
-        if on_file:
-            on_file(report)
-    return reports

@@ -15,8 +15,8 @@ A file with no blank lines at all is read as one abstract per line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..errors import ParseError
 from ..models import Record
@@ -50,7 +50,7 @@ class _Paragraph:
 def sniff(source: Source) -> int:
     try:
         return _score(source.head)
-    except Exception:  # sniffing never raises
+    except Exception:  # noqa: BLE001 - sniffing never raises
         return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import ParseError
 from ..models import Record
@@ -31,7 +31,7 @@ def sniff(source: Source) -> int:
         if "http://www.w3.org/2005/Atom" not in head or "<feed" not in head and ":feed" not in head:
             return 0
         return 90 if "arxiv.org" in head else 50
-    except Exception:  # sniff never raises
+    except Exception:  # noqa: BLE001 - sniff never raises
         return 0
 
 
@@ -61,14 +61,14 @@ def _root(source: Source) -> ET.Element:
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
+        err_line = exc.position[0] if getattr(exc, "position", None) else None
         raise ParseError(
             f"malformed XML: {exc}",
             path=source.path,
-            line=line,
+            line=err_line,
             hint="the feed is damaged or truncated; fetch it again",
         ) from None
-    except Exception as exc:  # encoding declarations expat does not know, ...
+    except Exception as exc:  # noqa: BLE001 - encoding declarations expat does not know, ...
         raise ParseError(
             f"cannot read the XML ({type(exc).__name__}: {exc})",
             path=source.path,

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from ..errors import ParseError
 from ..models import Record
@@ -34,7 +35,7 @@ class Source:
     _text: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_bytes(cls, path: str, raw: bytes) -> "Source":
+    def from_bytes(cls, path: str, raw: bytes) -> Source:
         if raw[:2] == b"\x1f\x8b":
             try:
                 raw = gzip.decompress(raw)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..errors import ParseError
 from ..models import Record
@@ -62,7 +63,7 @@ def sniff(source: Source) -> int:
         if first_is_entry:
             return 90 if known else 70
         return 60 if known else 30
-    except Exception:  # sniff never raises
+    except Exception:  # noqa: BLE001 - sniff never raises
         return 0
 
 
@@ -86,7 +87,9 @@ class _Reader:
         )
 
     def skip_ws(self, idx: int) -> int:
-        return _WS.match(self.text, idx).end()
+        m = _WS.match(self.text, idx)
+        assert m is not None  # the pattern matches the empty string
+        return m.end()
 
     def balanced(self, idx: int, entry_start: int) -> int:
         """``idx`` is just after an opening ``{``: the index of its matching ``}``."""
@@ -148,6 +151,7 @@ class _Reader:
                 parts.append(content)
             elif ch and (ch.isalnum() or ch in "_-.:+/"):
                 m = _IDENT.match(text, idx)
+                assert m is not None  # ch, checked above, starts an identifier
                 word = m.group(0)
                 idx = m.end()
                 if word.isdigit():
@@ -208,6 +212,7 @@ class _Reader:
         idx = self.skip_ws(idx)
         if allow_key:
             m = _KEY.match(text, idx)
+            assert m is not None  # the pattern matches the empty string
             after = self.skip_ws(m.end())
             if text[after : after + 1] in (",", close) and m.group(0):
                 key = m.group(0)

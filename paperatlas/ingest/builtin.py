@@ -21,7 +21,7 @@ BUILTIN_MODULES = (
 
 for _name in BUILTIN_MODULES:
     try:
-        register(importlib.import_module(f"{__package__}.{_name}"))  # type: ignore[arg-type]
+        register(importlib.import_module(f"{__package__}.{_name}"))
     except ModuleNotFoundError as exc:  # a parser module not written yet
         if exc.name != f"{__package__}.{_name}":
             raise

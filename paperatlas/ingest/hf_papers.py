@@ -17,8 +17,8 @@ followed by another title has no abstract; prose after prose continues the abstr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from ..errors import ParseError
 from ..models import Record
@@ -54,7 +54,7 @@ def sniff(source: Source) -> int:
             return 90
         first = next((ln.strip() for ln in head.splitlines() if ln.strip()), "")
         return 60 if _GLUED.match(first) else 0
-    except Exception:  # sniffing never raises
+    except Exception:  # noqa: BLE001 - sniffing never raises
         return 0
 
 
@@ -88,7 +88,7 @@ def _is_short_sentence(text: str) -> bool:
 
 
 def _content(lines: list[str]) -> list[tuple[int, str]]:
-    out = []
+    out: list[tuple[int, str]] = []
     for no, raw in enumerate(lines, 1):
         text = raw.strip()
         if text and text not in BOILERPLATE:

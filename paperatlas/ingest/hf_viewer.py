@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from ..errors import ParseError
 from ..models import Record
@@ -50,7 +50,7 @@ def sniff(source: Source) -> int:
     try:
         columns, _ = read_header(source.head.splitlines())
         return 90 if len(columns) >= 2 else 40 if columns else 0
-    except Exception:  # sniffing never raises
+    except Exception:  # noqa: BLE001 - sniffing never raises
         return 0
 
 

@@ -16,8 +16,8 @@ title line followed by a line shaped like one name, followed by prose (or by not
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from ..errors import ParseError
 from ..models import Record
@@ -60,7 +60,7 @@ def sniff(source: Source) -> int:
             return 90
         authors = sum(1 for ln in lines[:200] if is_author_line(ln))
         return 80 if authors >= 3 else 0
-    except Exception:  # sniffing never raises
+    except Exception:  # noqa: BLE001 - sniffing never raises
         return 0
 
 

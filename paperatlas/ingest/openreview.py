@@ -10,8 +10,9 @@ year and decision.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from ..models import Record
 from .base import ParseContext, Source
@@ -43,7 +44,9 @@ def _first_note(head: str) -> Any:
         elif not is_jsonl(head):
             return None
     elif head.startswith("["):
-        start = re.match(r"\[\s*", head).end()
+        m = re.match(r"\[\s*", head)
+        assert m is not None  # head starts with "["
+        start = m.end()
     else:
         return None
     try:
@@ -65,7 +68,7 @@ def sniff(source: Source) -> int:
         if any(k in note for k in _NOTE_KEYS):
             return 90
         return 0
-    except Exception:  # sniff never raises
+    except Exception:  # noqa: BLE001 - sniff never raises
         return 0
 
 
@@ -140,7 +143,7 @@ def _decision_from_replies(note: dict[str, Any]) -> str | None:
 def _year_from_ms(value: Any) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e14:
         try:
-            return datetime.fromtimestamp(value / 1000, tz=timezone.utc).year
+            return datetime.fromtimestamp(value / 1000, tz=UTC).year
         except (OverflowError, OSError, ValueError):
             return None
     return None
@@ -216,6 +219,7 @@ def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
     text = source.text()
     stripped = text.lstrip()
     meta: dict[str, Any] = {}
+    items: Iterator[tuple[int, int | None, Any]]
     if stripped.startswith("{") and is_jsonl(stripped):
         items = iter_jsonl(text, path)
     else:

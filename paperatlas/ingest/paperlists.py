@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..models import Record
 from .base import ParseContext, Source
@@ -106,7 +107,7 @@ def sniff(source: Source) -> int:
         if "paperlists" in path or venue_from_path(path)[0]:
             score += 7
         return score
-    except Exception:  # sniff never raises
+    except Exception:  # noqa: BLE001 - sniff never raises
         return 0
 
 

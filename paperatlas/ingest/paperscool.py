@@ -15,8 +15,8 @@ counters (no number shown means zero); ``#N`` is the paper's rank on the page.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from ..errors import ParseError
 from ..models import Record
@@ -62,7 +62,7 @@ def sniff(source: Source) -> int:
         if _SNIFF_BLOCK.search(head) or "[Kimi" in head:
             return 90
         return 0
-    except Exception:  # sniffing never raises
+    except Exception:  # noqa: BLE001 - sniffing never raises
         return 0
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Parser, Source
 from ..errors import ParseError
+from .base import Parser, Source
 
 _PARSERS: dict[str, Parser] = {}
 
