@@ -1,11 +1,17 @@
-"""Errors raised by the core, translated to messages and exit codes at the boundary.
+"""Errors raised by the core, translated to messages and exit codes (CLI) or statuses (web) at
+the boundary. Every error carries a ``hint``: what the user can do about it.
 
 PaperatlasError
-├── ParseError        a file could not be read as any (or the requested) format
-├── NotFound          a paper id, file or resource that does not exist
-└── CatalogError      the catalog file cannot be opened or is from a newer version
-
-Every error carries a ``hint``: what the user can do about it.
+├── ParseError            a file (or a record in it) could not be read            CLI 1, HTTP 400
+├── InvalidInput          a parameter, option or body field that cannot be used    CLI 2, HTTP 400
+│   ├── SettingsError     a settings file or variable with an unknown key or a wrong type
+│   ├── LibraryError      a library change that cannot be made as asked (empty tag, name taken)
+│   ├── MergeError        a merge or split that cannot be done as asked
+│   └── TransferError     a library export that cannot be imported (newer version, damaged)
+├── NotFound              a paper id, list, file or resource that does not exist   CLI 1, HTTP 404
+├── CatalogError          the catalog cannot be opened or used (newer version, damaged)  HTTP 500
+├── EmbedderUnavailable   the embedding model or its runtime is not installed
+└── IndexBusy             another process holds a derived index; try again          HTTP 503
 """
 
 from __future__ import annotations
@@ -56,9 +62,37 @@ class ParseError(PaperatlasError):
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 
+class InvalidInput(PaperatlasError):
+    """A value given by the user (option, parameter, body field) that cannot be used as given."""
+
+
+class SettingsError(InvalidInput):
+    """A settings file, variable or flag with an unknown name or a value of the wrong type."""
+
+
+class LibraryError(InvalidInput):
+    """A library change that cannot be made as asked (empty tag, list name taken, note too long)."""
+
+
+class MergeError(InvalidInput):
+    """A merge or split that cannot be done as asked (a paper with itself, one record)."""
+
+
+class TransferError(InvalidInput):
+    """A library export that cannot be imported (another program's file, a newer version)."""
+
+
 class NotFound(PaperatlasError):
     """Something named by the user does not exist."""
 
 
 class CatalogError(PaperatlasError):
-    """The catalog database cannot be used."""
+    """The catalog cannot be used (written by a newer version, damaged, not a catalog)."""
+
+
+class EmbedderUnavailable(PaperatlasError):
+    """An embedder cannot run here: its model package or runtime is not installed."""
+
+
+class IndexBusy(PaperatlasError):
+    """A derived index is being written by another process (or thread) right now."""

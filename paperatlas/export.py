@@ -8,7 +8,8 @@ import csv
 import json
 import re
 import unicodedata
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from .models import Paper, paper_to_dict
 from .normalize import latex_to_text
@@ -201,7 +202,7 @@ def _http_url(url: str) -> str | None:
     url = url.strip()
     if not re.match(r"https?://", url, re.I):
         return None
-    return re.sub(r"[\s()<>\[\]\"'`]", lambda m: "%{:02X}".format(ord(m.group())), url)
+    return re.sub(r"[\s()<>\[\]\"'`]", lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def markdown_entry(paper: Paper) -> str:

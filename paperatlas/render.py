@@ -26,6 +26,8 @@ def report_line(r: FileReport) -> str:
     parts.append(f"{len(r.warnings)} warnings")
     page = " ".join(x for x in (r.page_venue, r.page_track) if x)
     line = f"{r.path}  [{r.format}{' · ' + page if page else ''}]  " + ", ".join(parts)
+    if r.same_as:
+        line += f"\n    the same content as {r.same_as}, read before: nothing changed"
     if r.completeness:
         line += f"\n    {r.completeness}"
     return line
@@ -58,7 +60,8 @@ def paper_text(p: Paper, records: list[tuple[SourceRef, Record]] | None = None) 
     for ref, rec in records or []:
         lines += ["", f"record {_ref(ref)}:"]
         lines += [f"  title: {rec.title}", f"  authors: {'; '.join(rec.authors)}"]
-        lines += [f"  {k}: {v}" for k, v in (("venue", rec.venue), ("year", rec.year), ("track", rec.track), ("session", rec.session)) if v]
+        shown = (("venue", rec.venue), ("year", rec.year), ("track", rec.track), ("session", rec.session))
+        lines += [f"  {k}: {v}" for k, v in shown if v]
         if rec.abstract:
             lines.append(f"  abstract: {rec.abstract[:200]}{'…' if len(rec.abstract) > 200 else ''}")
     return "\n".join(lines)

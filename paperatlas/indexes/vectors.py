@@ -1,16 +1,16 @@
-"""The vector index of a catalog: follows the change feed, embeds only new texts, searches by
+"""The vector index of a store: follows the change feed, embeds only new texts, searches by
 cosine.
 
-Storage is the catalog (``paperatlas.catalog.vectors``: int8 vectors keyed by model and text hash,
-and which hash each paper uses); this index is derived from it and can always be rebuilt.
+Storage is the store (``store.vectors``: int8 vectors keyed by model and text hash, and which
+hash each paper uses); this index is derived from it and can always be rebuilt.
 
-- Below ``HNSW_MIN`` live vectors the index is an int8 matrix in memory, loaded from the catalog
+- Below ``HNSW_MIN`` live vectors the index is an int8 matrix in memory, loaded from the store
   on open and searched exactly with numpy.
-- From ``HNSW_MIN`` on it is a usearch int8 HNSW graph, saved next to the catalog as
-  ``<catalog>.index/vectors-<model>.usearch``, with ``vectors-<model>.ids.json`` (paper id by key)
-  and ``vectors-<model>.json`` (written last: the catalog, the change-feed position the graph
-  reflects, sizes of the other two). On open the saved graph is checked against the catalog and
-  caught up from the change feed; a missing, partial or foreign one is rebuilt from the catalog.
+- From ``HNSW_MIN`` on it is a usearch int8 HNSW graph, saved in the index folder as
+  ``vectors-<model>.usearch``, with ``vectors-<model>.ids.json`` (paper id by key)
+  and ``vectors-<model>.json`` (written last: the store, the change-feed position the graph
+  reflects, sizes of the other two). On open the saved graph is checked against the store and
+  caught up from the change feed; a missing, partial or foreign one is rebuilt from the store.
   A process holding the index picks up another process's sync on its next search.
 - A search restricted to an ``allowed`` set of up to ``EXACT_ALLOWED_MAX`` papers is exact.
 
@@ -24,17 +24,17 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog import vectors as store
+from ..embeddings import Embedder, quantize
 from ..search.document import embedding_text, embedding_title, text_hash, title_weighted, vector_model
-from . import Embedder, quantize
 
 if TYPE_CHECKING:
-    from ..catalog import Catalog
+    from ..store.protocol import Store
 
 HNSW_MIN = 20_000  # live vectors from which search uses the HNSW graph
 EXACT_ALLOWED_MAX = 20_000  # an allowed set up to this size is searched exactly
@@ -50,7 +50,7 @@ Progress = Callable[[int, int], None]
 
 
 class VectorIndex:
-    """Paper vectors of one embedder for one catalog."""
+    """Paper vectors of one embedder for one store."""
 
     def __init__(self, model: str, dim: int, folder: Path | None = None) -> None:
         self.model = model
@@ -61,7 +61,7 @@ class VectorIndex:
         self.key_of: dict[str, int] = {}
         self.matrix = np.zeros((0, dim), np.int8)  # rows by key, while there is no graph
         self.hnsw: Any = None
-        self.catalog: Catalog | None = None
+        self.store: Store | None = None
         self.embedder: Embedder | None = None
         self._dense: tuple[np.ndarray, np.ndarray] | None = None  # (keys, unit float32 rows)
         self._coverage: tuple[tuple[int, int], float] | None = None
@@ -71,18 +71,18 @@ class VectorIndex:
     # opening ---------------------------------------------------------------------------------
 
     @classmethod
-    def for_catalog(cls, catalog: Catalog, embedder: Embedder) -> "VectorIndex":
-        """The index of ``embedder``'s vectors in ``catalog``: loaded, rebuilt or caught up."""
-        folder = None if catalog.path is None else Path(str(catalog.path) + ".index")
+    def open(cls, store: Store, embedder: Embedder, folder: Path | None) -> VectorIndex:
+        """The index of ``embedder``'s vectors in ``store``, its graph files in ``folder``:
+        loaded, rebuilt or caught up."""
         index = cls(vector_model(embedder.name), embedder.dim, folder)
-        index.catalog, index.embedder = catalog, embedder
-        if not index._load(catalog):
-            index._rebuild(catalog)
-        index.refresh(catalog)
+        index.store, index.embedder = store, embedder
+        if not index._load(store):
+            index._rebuild(store)
+        index.refresh(store)
         return index
 
     @classmethod
-    def from_vectors(cls, paper_ids: list[str], vectors: np.ndarray, model: str = "adhoc") -> "VectorIndex":
+    def from_vectors(cls, paper_ids: list[str], vectors: np.ndarray, model: str = "adhoc") -> VectorIndex:
         """An in-memory index of given vectors (float rows are quantised like stored ones)."""
         vectors = np.asarray(vectors)
         index = cls(model, vectors.shape[1])
@@ -102,23 +102,23 @@ class VectorIndex:
         stem = f"vectors-{self.model}"
         return self.folder / f"{stem}.usearch", self.folder / f"{stem}.ids.json", self.folder / f"{stem}.json"
 
-    def _rebuild(self, catalog: Catalog) -> None:
-        """From the catalog's stored vectors, as of its current change-feed position."""
-        seq = catalog.index_seq(self.state_name)
-        ids, matrix = store.load_all(catalog.db, self.model, self.dim)
+    def _rebuild(self, store: Store) -> None:
+        """From the store's stored vectors, as of its current change-feed position."""
+        seq = store.feed.index_seq(self.state_name)
+        ids, matrix = store.vectors.load_all(self.model, self.dim)
         self._reset()
         self._insert(ids, matrix)
         self.seq = seq
         if self.hnsw is not None:
-            self.save(catalog)
+            self.save(store)
 
     def _reset(self) -> None:
         self.ids, self.key_of, self.hnsw, self._dense = [], {}, None, None
         self.matrix = np.zeros((0, self.dim), np.int8)
 
-    def _saved_meta(self, catalog: Catalog) -> dict[str, Any] | None:
-        """The description of the saved graph, if it is one of this catalog and model, whole,
-        and not ahead of the catalog."""
+    def _saved_meta(self, store: Store) -> dict[str, Any] | None:
+        """The description of the saved graph, if it is one of this store and model, whole,
+        and not ahead of the store."""
         if self.folder is None:
             return None
         graph, ids, meta_path = self._files()
@@ -127,15 +127,15 @@ class VectorIndex:
             files = {"graph": graph.stat(), "ids": ids.stat()}
         except (OSError, ValueError):
             return None
-        expected = {"format": FORMAT, "model": self.model, "dim": self.dim, "catalog": store.catalog_identity(catalog.db)}
+        expected = {"format": FORMAT, "model": self.model, "dim": self.dim, "catalog": store.feed.identity()}
         expected |= {f"{k}_bytes": st.st_size for k, st in files.items()}
         expected |= {f"{k}_mtime_ns": st.st_mtime_ns for k, st in files.items()}  # from the same save
         if any(meta.get(k) != v for k, v in expected.items()):
             return None
-        return meta if meta["seq"] <= catalog.index_seq(self.state_name) else None
+        return meta if meta["seq"] <= store.feed.index_seq(self.state_name) else None
 
-    def _load(self, catalog: Catalog) -> bool:
-        meta = self._saved_meta(catalog)
+    def _load(self, store: Store) -> bool:
+        meta = self._saved_meta(store)
         if meta is None:
             return False
         from usearch.index import Index
@@ -151,17 +151,17 @@ class VectorIndex:
         self.key_of = {pid: key for key, pid in enumerate(ids) if pid is not None}
         return True
 
-    def save(self, catalog: Catalog | None = None) -> None:
-        """Write the graph and its id mapping next to the catalog (nothing for an in-memory
-        catalog, or while the index is small enough to load from the catalog quickly)."""
-        catalog = catalog or self.catalog
-        if self.folder is None or self.hnsw is None or catalog is None:
+    def save(self, store: Store | None = None) -> None:
+        """Write the graph and its id mapping next to the store (nothing for an in-memory
+        store, or while the index is small enough to load from the store quickly)."""
+        store = store or self.store
+        if self.folder is None or self.hnsw is None or store is None:
             return
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             meta: dict[str, Any] = {
                 "format": FORMAT, "model": self.model, "dim": self.dim,
-                "catalog": store.catalog_identity(catalog.db), "seq": self.seq,
+                "catalog": store.feed.identity(), "seq": self.seq,
             }
             graph, ids, meta_path = self._files()
             tmp = {p: p.with_name(f"{p.name}.{os.getpid()}.tmp") for p in (graph, ids, meta_path)}
@@ -178,35 +178,35 @@ class VectorIndex:
                 for path in tmp.values():
                     path.unlink(missing_ok=True)
 
-    # keeping up with the catalog ----------------------------------------------------------------
+    # keeping up with the store ----------------------------------------------------------------
 
-    def refresh(self, catalog: Catalog | None = None) -> int:
+    def refresh(self, store: Store | None = None) -> int:
         """Apply what ``sync`` (here or in another process) stored since this index last looked;
         returns the number of papers updated. Cheap when nothing changed: one query."""
-        catalog = catalog or self.catalog
-        if catalog is None:
+        store = store or self.store
+        if store is None:
             return 0
         with self._lock:
-            target = catalog.index_seq(self.state_name)
-            if target < self.seq:  # the catalog went back (restored from a copy): start over
-                self._rebuild(catalog)
+            target = store.feed.index_seq(self.state_name)
+            if target < self.seq:  # the store went back (restored from a copy): start over
+                self._rebuild(store)
                 return len(self)
             updated = 0
             if target > self.seq and self.folder is not None:
-                saved = self._saved_meta(catalog)  # another process synced and saved: start from there
-                if saved is not None and saved["seq"] > self.seq and self._load(catalog):
+                saved = self._saved_meta(store)  # another process synced and saved: start from there
+                if saved is not None and saved["seq"] > self.seq and self._load(store):
                     updated = len(self)
             while self.seq < target:
-                next_seq, changes = catalog.changes_since(self.seq, CHANGES_PER_CHUNK)
+                next_seq, changes = store.feed.changes_since(self.seq, CHANGES_PER_CHUNK)
                 next_seq = min(next_seq, target) if changes else target
-                self._apply(catalog, [pid for pid, _ in changes])
+                self._apply(store, [pid for pid, _ in changes])
                 updated += len(changes)
                 self.seq = next_seq
             return updated
 
-    def _apply(self, catalog: Catalog, paper_ids: list[str]) -> None:
-        """Make these papers' entries match what the catalog links them to."""
-        found = store.paper_vectors(catalog.db, self.model, paper_ids)
+    def _apply(self, store: Store, paper_ids: list[str]) -> None:
+        """Make these papers' entries match what the store links them to."""
+        found = store.vectors.paper_vectors(self.model, paper_ids)
         self._remove([pid for pid in paper_ids if pid in self.key_of])
         fresh = [pid for pid in paper_ids if pid in found]
         if fresh:
@@ -265,7 +265,8 @@ class VectorIndex:
     def _vectors(self, keys: np.ndarray) -> np.ndarray:
         """int8 rows of these keys."""
         if self.hnsw is None:
-            return self.matrix[keys]
+            rows: np.ndarray = self.matrix[keys]
+            return rows
         if len(keys) == 0:
             return np.zeros((0, self.dim), np.int8)
         got = self.hnsw.get(keys.astype(np.uint64), dtype=np.int8)
@@ -275,13 +276,13 @@ class VectorIndex:
 
     def sync(
         self,
-        catalog: Catalog,
+        store: Store,
         embedder: Embedder,
         progress: Progress | None = None,
         limit: int | None = None,
         batch_size: int = 64,
     ) -> int:
-        """Embed what changed in the catalog since the last sync; returns how many texts were
+        """Embed what changed in the store since the last sync; returns how many texts were
         embedded (texts already stored under their hash, for any paper, are not embedded again).
 
         ``progress(done, total)`` counts changed papers; ``limit`` caps how many are processed
@@ -291,30 +292,30 @@ class VectorIndex:
         if vector_model(embedder.name) != self.model or embedder.dim != self.dim:
             raise ValueError(f"this index holds {self.model} vectors ({self.dim}), not {embedder.name}")
         with self._sync_lock:  # searches go on meanwhile: only applying a chunk takes self._lock
-            self.refresh(catalog)
-            seq = catalog.index_seq(self.state_name)
-            total = store.pending_papers(catalog.db, seq)
+            self.refresh(store)
+            seq = store.feed.index_seq(self.state_name)
+            total = store.feed.pending_papers(seq)
             total = min(total, limit) if limit is not None else total
             done = embedded = 0
             while limit is None or done < limit:
                 rows = CHANGES_PER_CHUNK if limit is None else min(CHANGES_PER_CHUNK, limit - done)
-                next_seq, changes = catalog.changes_since(seq, rows)
+                next_seq, changes = store.feed.changes_since(seq, rows)
                 if not changes:
                     break
                 report = _reporter(progress, done, total)
-                embedded += self._sync_chunk(catalog, embedder, changes, next_seq, batch_size, report)
-                self.refresh(catalog)  # the chunk is committed: apply it to the index
+                embedded += self._sync_chunk(store, embedder, changes, next_seq, batch_size, report)
+                self.refresh(store)  # the chunk is committed: apply it to the index
                 seq = next_seq
                 done += len(changes)
                 total = max(total, done)
                 _reporter(progress, done, total)(0)
             if done:
-                self.save(catalog)
+                self.save(store)
             return embedded
 
     def _sync_chunk(
         self,
-        catalog: Catalog,
+        store: Store,
         embedder: Embedder,
         changes: list[tuple[str, str]],
         next_seq: int,
@@ -323,11 +324,11 @@ class VectorIndex:
     ) -> int:
         """Embed and link one chunk of changes, then mark the chunk applied."""
         upserts = [pid for pid, op in changes if op != "delete"]
-        papers = catalog.papers_for_indexing(upserts)
+        papers = store.papers.for_indexing(upserts)
         texts = {pid: embedding_text(p) for pid, p in papers.items()}
         titles = {pid: embedding_title(p) for pid, p in papers.items()}
         hashes = {pid: text_hash(t) for pid, t in texts.items() if t.strip()}
-        stored = store.existing_hashes(catalog.db, self.model, hashes.values())
+        stored = store.vectors.existing_hashes(self.model, hashes.values())
         todo: dict[str, str] = {}  # hash -> text, each new text once
         title_of: dict[str, str] = {}
         for pid, h in hashes.items():
@@ -343,18 +344,18 @@ class VectorIndex:
             q, scale = quantize(self._paper_vectors(embedder, [todo[h] for h in batch],
                                                     [title_of[h] for h in batch], batch_size))
             links = [(pid, h) for h in batch for pid in papers_of[h]]
-            store.store(catalog.db, self.model, list(zip(batch, q, scale.tolist())), links)
+            store.vectors.store(self.model, list(zip(batch, q, scale.tolist())), links)
             progress(int(len(changes) * (start + len(batch)) / max(len(order), 1) * 0.99))
         unlinks = [pid for pid, _ in changes if pid not in hashes]
-        store.finish_changes(catalog.db, self.model, [(pid, h) for pid, h in hashes.items()], unlinks,
+        store.vectors.finish_changes(self.model, [(pid, h) for pid, h in hashes.items()], unlinks,
                              self.state_name, next_seq)
         return len(order)
 
-    def prune(self, catalog: Catalog) -> tuple[int, int]:
+    def prune(self, store: Store) -> tuple[int, int]:
         """Delete what only other models or vanished papers use: their stored vectors and links
-        (``store.prune``) and other models' graph files next to the catalog. (vectors, links)."""
+        (``store.prune``) and other models' graph files next to the store. (vectors, links)."""
         with self._sync_lock:
-            deleted = store.prune(catalog.db, self.model)
+            deleted = store.vectors.prune(self.model)
             if self.folder is not None and self.folder.is_dir():
                 mine = {p.name for p in self._files()}
                 for path in self.folder.glob("vectors-*"):
@@ -376,25 +377,32 @@ class VectorIndex:
 
     def embed_query(self, text: str) -> np.ndarray:
         if self.embedder is None:
-            raise ValueError("this index has no embedder: open it with VectorIndex.for_catalog")
+            raise ValueError("this index has no embedder: open it with VectorIndex.open")
         return self.embedder.embed_query(text)
 
-    def coverage(self, catalog: Catalog | None = None) -> float:
-        """Share of the catalog's papers (with any text) that have a vector. Counted again only
-        when the catalog or this index's position in its change feed moved."""
-        catalog = catalog or self.catalog
-        if catalog is None:
+    def coverage(self, store: Store | None = None) -> float:
+        """Share of the store's papers (with any text) that have a vector. Counted again only
+        when the store or this index's position in its change feed moved."""
+        store = store or self.store
+        if store is None:
             return 0.0
-        key = (catalog.last_change(), catalog.index_seq(self.state_name))
+        key = (store.feed.last_change(), store.feed.index_seq(self.state_name))
         if self._coverage is None or self._coverage[0] != key:
-            embedded, with_text = store.coverage_counts(catalog.db, self.model)
+            embedded, with_text = store.vectors.coverage_counts(self.model)
             self._coverage = (key, min(1.0, embedded / with_text) if with_text else 1.0)
         return self._coverage[1]
+
+    def count(self, allowed: set[str] | None = None) -> int:
+        """Papers with a vector (among ``allowed`` when given): what a vector run can rank."""
+        if self.store is not None:
+            self.refresh()
+        with self._lock:
+            return len(self.key_of) if allowed is None else sum(1 for pid in allowed if pid in self.key_of)
 
     def vectors_for(self, paper_ids: list[str]) -> tuple[list[str], np.ndarray]:
         """The papers among ``paper_ids`` that have a vector (in the given order) and their unit
         float32 vectors, one row each: for exact re-ranking of candidates."""
-        if self.catalog is not None:
+        if self.store is not None:
             self.refresh()
         with self._lock:
             present = [pid for pid in dict.fromkeys(paper_ids) if pid in self.key_of]
@@ -415,7 +423,7 @@ class VectorIndex:
         if query.shape != (self.dim,):
             raise ValueError(f"query has {query.size} components, the index {self.dim}")
         query = query / max(float(np.linalg.norm(query)), 1e-12)
-        if self.catalog is not None:
+        if self.store is not None:
             self.refresh()
         with self._lock:
             if k <= 0 or not self.key_of:
@@ -466,7 +474,8 @@ def _reporter(progress: Progress | None, done: int, total: int) -> Callable[[int
 
 def _unit_rows(q: np.ndarray) -> np.ndarray:
     rows = q.astype(np.float32)
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

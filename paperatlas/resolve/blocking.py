@@ -11,7 +11,7 @@ pairs compared grow with the number of real look-alikes, not with the square of 
   band with probability 1 - (1 - J^2)^8 (0.9997 at J = 0.8, 0.90 at J = 0.5). Only records without
   a usable title are filed this way (see ``block_keys``).
 
-Exact keys (ids, title key, abstract key) are ``merge.keys``, stored as text in ``match_keys``.
+Exact keys (ids, title key, abstract key) are ``rules.keys``, stored as text in ``match_keys``.
 
 Why not datasketch: its MinHash hashes each token with SHA-1 in Python and builds one object per
 record, and its LSH index lives in memory; here the signature of a whole file is a few numpy
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .merge import MatchInfo, is_weak_title
+from .rules import MatchInfo, is_weak_title
 
 LSH_BANDS, LSH_ROWS = 8, 2
 

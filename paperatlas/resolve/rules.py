@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from .models import Record
-from .normalize import abstract_key, title_key
+from ..models import Record
+from ..normalize import abstract_key, title_key
 
 Decision = Literal["merge", "review", "distinct"]
 
@@ -195,7 +196,7 @@ def _is_paper_id(kind: str, value: str) -> bool:
     return bool(value) and not (kind == "doi" and value.startswith("10.48550/arxiv."))
 
 
-def pdf_url(links: dict[str, str]) -> str:
+def pdf_url(links: Mapping[str, object]) -> str:
     """The record's PDF URL, normalised (no scheme, "www.", query or fragment; lower case), or ""
     when it has none or it is an arXiv PDF or OpenReview's ``pdf?id=`` (whose ids say the same)."""
     for kind, url in links.items():
@@ -381,7 +382,7 @@ def _rules(a: MatchInfo, b: MatchInfo) -> Verdict:
         # shared surname is weaker evidence than several: a single author needs a closer title.
         related = TITLE_RELATED if shared >= 2 else 0.7
         close = ts is not None and ts >= related and words >= 0.5
-        if len(a.surnames | b.surnames) <= MAX_TEAM and close:
+        if len(a.surnames | b.surnames) <= MAX_TEAM and close and ts is not None:
             return Verdict("merge", 0.5 + ts / 2.5, f"same authors, venue and year; title similar ({ts:.2f})")
         if ts is None or ts >= 0.45 or words > 0 or len(a.surnames | b.surnames) > MAX_TEAM:
             return Verdict("review", 0.4 + (ts or 0) / 5, "same authors, venue and year; titles differ")

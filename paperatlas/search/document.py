@@ -60,7 +60,8 @@ def title_weighted(text_vectors: np.ndarray, title_vectors: np.ndarray, weight: 
     title_vectors = np.asarray(title_vectors, dtype=np.float32)
     has_title = np.linalg.norm(title_vectors, axis=1, keepdims=True) > 0
     mixed = np.where(has_title, (1 - weight) * text_vectors + weight * title_vectors, text_vectors)
-    return mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def vector_model(embedder_name: str, weight: float = TITLE_WEIGHT) -> str:

@@ -7,7 +7,7 @@ searcher gathers runs and vectors and calls these. Variants are chosen by name t
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 

@@ -159,7 +159,7 @@ def _lex(text: str) -> list[_Item]:
     return items
 
 
-def parse_query(text: str) -> ParsedQuery:
+def parse_query(text: object) -> ParsedQuery:
     """What the person asked for; never raises, whatever ``text`` is."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)

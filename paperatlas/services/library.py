@@ -1,28 +1,25 @@
 """A person's library over the catalog: stars, tags, notes, reading lists, and their exports.
 
-The CLI (``paperatlas star/tag/note/list/library``) and the web UI call these functions; the SQL
-lives in ``catalog/library.py``. Each change is one transaction. Bad input (an empty tag, a list
+The CLI (``paperatlas star/tag/note/list/library``) and the web UI call these functions; the
+storage is the store's ``library``. Each change is one transaction. Bad input (an empty tag, a list
 name already taken) raises ``LibraryError`` with a hint; unknown papers or lists ``NotFound``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from . import export
-from .catalog import Catalog
-from .catalog import library as sql
-from .errors import NotFound, PaperatlasError
-from .models import Paper
+from .. import export
+from ..errors import LibraryError, NotFound
+from ..models import Paper
+
+if TYPE_CHECKING:
+    from ..app import Atlas
 
 TAG_MAX = 64
 LIST_NAME_MAX = 120
 NOTE_MAX = 100_000
-
-
-class LibraryError(PaperatlasError):
-    """A library change that cannot be made as asked (empty tag, list name taken, note too long)."""
 
 
 @dataclass
@@ -87,137 +84,184 @@ def clean_list_name(name: str) -> str:
 
 
 # -- changes ----------------------------------------------------------------------------------
-def star(catalog: Catalog, paper_id: str) -> PaperState:
-    sql.star(catalog.db, paper_id)
-    return state(catalog, paper_id)
+def star(atlas: Atlas, paper_id: str) -> PaperState:
+    atlas.store.library.star(paper_id)
+    return state(atlas, paper_id)
 
 
-def unstar(catalog: Catalog, paper_id: str) -> PaperState:
-    sql.unstar(catalog.db, paper_id)
-    return state(catalog, paper_id)
+def unstar(atlas: Atlas, paper_id: str) -> PaperState:
+    atlas.store.library.unstar(paper_id)
+    return state(atlas, paper_id)
 
 
-def add_tag(catalog: Catalog, paper_id: str, tag: str) -> PaperState:
-    sql.add_tag(catalog.db, paper_id, clean_tag(tag))
-    return state(catalog, paper_id)
+def add_tag(atlas: Atlas, paper_id: str, tag: str) -> PaperState:
+    atlas.store.library.add_tag(paper_id, clean_tag(tag))
+    return state(atlas, paper_id)
 
 
-def remove_tag(catalog: Catalog, paper_id: str, tag: str) -> PaperState:
-    sql.remove_tag(catalog.db, paper_id, clean_tag(tag))
-    return state(catalog, paper_id)
+def remove_tag(atlas: Atlas, paper_id: str, tag: str) -> PaperState:
+    atlas.store.library.remove_tag(paper_id, clean_tag(tag))
+    return state(atlas, paper_id)
 
 
-def set_note(catalog: Catalog, paper_id: str, body: str) -> PaperState:
+def set_note(atlas: Atlas, paper_id: str, body: str) -> PaperState:
     """Write the paper's note; an empty (or blank) body deletes it."""
     if len(body) > NOTE_MAX:
         raise LibraryError(f"the note is longer than {NOTE_MAX:,} characters", hint="split it or link a file")
     if body.strip():
-        sql.set_note(catalog.db, paper_id, body)
+        atlas.store.library.set_note(paper_id, body)
     else:
-        sql.delete_note(catalog.db, paper_id)
-    return state(catalog, paper_id)
+        atlas.store.library.delete_note(paper_id)
+    return state(atlas, paper_id)
 
 
-def create_list(catalog: Catalog, name: str) -> ReadingList:
+def rename_list(atlas: Atlas, list_id: int, name: str) -> ReadingList:
     name = clean_list_name(name)
-    list_id = sql.create_list(catalog.db, name)
+    if not atlas.store.library.rename_list(list_id, name):
+        raise LibraryError(f"another list is named {name!r}", hint="pick another name")
+    return get_list(atlas, list_id)
+
+
+def delete_list(atlas: Atlas, list_id: int) -> None:
+    atlas.store.library.delete_list(list_id)
+
+
+def add_to_list(atlas: Atlas, list_id: int, paper_id: str) -> ReadingList:
+    atlas.store.library.add_to_list(list_id, paper_id)
+    return get_list(atlas, list_id)
+
+
+def remove_from_list(atlas: Atlas, list_id: int, paper_id: str) -> ReadingList:
+    atlas.store.library.remove_from_list(list_id, paper_id)
+    return get_list(atlas, list_id)
+
+
+def set_stars(atlas: Atlas, paper_ids: list[str], starred: bool = True) -> list[PaperState]:
+    """Star (or unstar) papers; every id is checked first, so a typo changes nothing."""
+    _require(atlas, paper_ids)
+    return [(star if starred else unstar)(atlas, pid) for pid in paper_ids]
+
+
+def set_tags(atlas: Atlas, paper_id: str, tags: list[str], present: bool = True) -> PaperState:
+    """Add (or remove) tags of one paper; every tag is checked first."""
+    cleaned = [clean_tag(t) for t in tags]
+    _require(atlas, [paper_id])
+    for t in cleaned:
+        (atlas.store.library.add_tag if present else atlas.store.library.remove_tag)(paper_id, t)
+    return state(atlas, paper_id)
+
+
+def create_list(atlas: Atlas, name: str, paper_ids: list[str] | None = None) -> ReadingList:
+    """A new list, holding ``paper_ids`` (checked before anything is created)."""
+    name = clean_list_name(name)
+    _require(atlas, paper_ids or [])
+    list_id = atlas.store.library.create_list(name)
     if list_id is None:
         raise LibraryError(f"a list named {name!r} exists", hint="pick another name, or add papers to that list")
-    return get_list(catalog, list_id)
+    for pid in paper_ids or []:
+        atlas.store.library.add_to_list(list_id, pid)
+    return get_list(atlas, list_id)
 
 
-def rename_list(catalog: Catalog, list_id: int, name: str) -> ReadingList:
-    name = clean_list_name(name)
-    if not sql.rename_list(catalog.db, list_id, name):
-        raise LibraryError(f"another list is named {name!r}", hint="pick another name")
-    return get_list(catalog, list_id)
+def change_list(atlas: Atlas, name: str, paper_ids: list[str], present: bool = True) -> ReadingList:
+    """Add (or remove) papers of the list called ``name``."""
+    lst = find_list(atlas, name)
+    if present:
+        _require(atlas, paper_ids)
+    for pid in paper_ids:
+        (atlas.store.library.add_to_list if present else atlas.store.library.remove_from_list)(lst.id, pid)
+    return get_list(atlas, lst.id)
 
 
-def delete_list(catalog: Catalog, list_id: int) -> None:
-    sql.delete_list(catalog.db, list_id)
+def list_dict(lst: ReadingList) -> dict[str, Any]:
+    return asdict(lst)
 
 
-def add_to_list(catalog: Catalog, list_id: int, paper_id: str) -> ReadingList:
-    sql.add_to_list(catalog.db, list_id, paper_id)
-    return get_list(catalog, list_id)
+def papers_of(atlas: Atlas, lst: ReadingList) -> dict[str, Paper]:
+    return atlas.store.papers.by_ids(lst.paper_ids)
 
 
-def remove_from_list(catalog: Catalog, list_id: int, paper_id: str) -> ReadingList:
-    sql.remove_from_list(catalog.db, list_id, paper_id)
-    return get_list(catalog, list_id)
+def _require(atlas: Atlas, paper_ids: list[str]) -> None:
+    for pid in paper_ids:
+        if not atlas.store.papers.exists(pid):
+            raise NotFound(f"no paper with id {pid!r}", hint="`paperatlas papers` or `paperatlas search` lists the ids")
 
 
 # -- reading ----------------------------------------------------------------------------------
-def state(catalog: Catalog, paper_id: str) -> PaperState:
-    return states(catalog, [paper_id])[paper_id]
+def state(atlas: Atlas, paper_id: str, check: bool = False) -> PaperState:
+    """What the library says about a paper (``check``: NotFound for an unknown id)."""
+    if check:
+        _require(atlas, [paper_id])
+    return states(atlas, [paper_id])[paper_id]
 
 
-def states(catalog: Catalog, paper_ids: list[str]) -> dict[str, PaperState]:
+def states(atlas: Atlas, paper_ids: list[str]) -> dict[str, PaperState]:
     """The library state of many papers in four queries (for a page of search results)."""
-    return {pid: PaperState(pid, **values) for pid, values in sql.states(catalog.db, paper_ids).items()}
+    return {pid: PaperState(pid, **values) for pid, values in atlas.store.library.states(paper_ids).items()}
 
 
-def get_list(catalog: Catalog, list_id: int) -> ReadingList:
-    for lst in reading_lists(catalog):
+def get_list(atlas: Atlas, list_id: int) -> ReadingList:
+    for lst in reading_lists(atlas):
         if lst.id == list_id:
             return lst
     raise NotFound(f"no reading list with id {list_id}", hint="`paperatlas list show` lists them")
 
 
-def find_list(catalog: Catalog, name: str) -> ReadingList:
+def find_list(atlas: Atlas, name: str) -> ReadingList:
     """A list by name (as typed on the command line)."""
-    list_id = sql.list_id_by_name(catalog.db, clean_list_name(name))
+    list_id = atlas.store.library.list_id_by_name(clean_list_name(name))
     if list_id is None:
         raise NotFound(f"no reading list named {name!r}", hint="`paperatlas list show` lists them")
-    return get_list(catalog, list_id)
+    return get_list(atlas, list_id)
 
 
-def reading_lists(catalog: Catalog) -> list[ReadingList]:
-    items = sql.all_list_items(catalog.db)
-    return [ReadingList(i, name, created, items.get(i, [])) for i, name, created in sql.lists(catalog.db)]
+def reading_lists(atlas: Atlas) -> list[ReadingList]:
+    items = atlas.store.library.all_list_items()
+    return [ReadingList(i, name, created, [pid for pid, _ in items.get(i, [])])
+            for i, name, created in atlas.store.library.lists()]
 
 
-def library(catalog: Catalog) -> Library:
+def library(atlas: Atlas) -> Library:
     """Stars, tags, notes and lists, with every paper they name."""
-    starred = sql.starred_ids(catalog.db)
-    tags = sql.tag_counts(catalog.db)
-    tagged = {tag: sql.tagged_ids(catalog.db, tag) for tag, _ in tags}
-    notes = [Note(*row) for row in sql.notes(catalog.db)]
-    lists = reading_lists(catalog)
+    starred = atlas.store.library.starred_ids()
+    tags = atlas.store.library.tag_counts()
+    tagged = {tag: atlas.store.library.tagged_ids(tag) for tag, _ in tags}
+    notes = [Note(*row) for row in atlas.store.library.notes()]
+    lists = reading_lists(atlas)
     ids = [*starred, *(p for ids in tagged.values() for p in ids), *(n.paper_id for n in notes),
            *(p for lst in lists for p in lst.paper_ids)]
-    return Library(starred, tags, tagged, notes, lists, catalog.papers_by_ids(list(dict.fromkeys(ids))))
+    return Library(starred, tags, tagged, notes, lists, atlas.store.papers.by_ids(list(dict.fromkeys(ids))))
 
 
 def selection(
-    catalog: Catalog, *, starred: bool = False, tag: str | None = None, list_id: int | None = None
+    atlas: Atlas, *, starred: bool = False, tag: str | None = None, list_id: int | None = None
 ) -> list[Paper]:
     """The papers of one part of the library (starred, one tag, or one list), in library order."""
     if tag is not None:
-        ids = sql.tagged_ids(catalog.db, clean_tag(tag))
+        ids = atlas.store.library.tagged_ids(clean_tag(tag))
     elif list_id is not None:
-        ids = get_list(catalog, list_id).paper_ids
+        ids = get_list(atlas, list_id).paper_ids
     elif starred:
-        ids = sql.starred_ids(catalog.db)
+        ids = atlas.store.library.starred_ids()
     else:
         raise LibraryError("nothing selected to export", hint="choose the starred papers, a tag or a list")
-    papers = catalog.papers_by_ids(ids)
+    papers = atlas.store.papers.by_ids(ids)
     return [papers[i] for i in ids if i in papers]
 
 
-def export_selection(catalog: Catalog, fp: IO[str], format: str, **which: Any) -> int:
+def export_selection(atlas: Atlas, fp: IO[str], format: str, **which: Any) -> int:
     """Write a selection (see ``selection``) in any ``export.FORMATS`` format; returns the count."""
-    papers = selection(catalog, **which)
+    papers = selection(atlas, **which)
     if format == "markdown":
-        return export.write_markdown(papers, fp, heading=selection_title(catalog, **which))
+        return export.write_markdown(papers, fp, heading=selection_title(atlas, **which))
     return export.write(papers, fp, format)
 
 
 def selection_title(
-    catalog: Catalog, *, starred: bool = False, tag: str | None = None, list_id: int | None = None
+    atlas: Atlas, *, starred: bool = False, tag: str | None = None, list_id: int | None = None
 ) -> str:
     if tag is not None:
         return f"Papers tagged {clean_tag(tag)}"
     if list_id is not None:
-        return get_list(catalog, list_id).name
+        return get_list(atlas, list_id).name
     return "Starred papers"

@@ -1,8 +1,8 @@
-"""The local web UI and its JSON API: ``create_app(catalog_path, settings) -> Starlette``.
+"""The local web UI and its JSON API: ``create_app(atlas, options) -> Starlette``.
 
-Pages (``pages.py``) and ``/api`` (``api.py``) render the same data functions; ``security.py``
-holds who may write, headers, size and time limits. Nothing happens at import time: the catalog
-is opened when the app starts (lifespan) and closed when it stops.
+Pages (``pages.py``) and ``/api`` (``api.py``) render the same data functions (``views.py``);
+``params.py`` reads requests; ``security.py`` holds who may write, headers, size and time limits.
+Nothing happens at import time; the Atlas is opened and closed by the caller (``paperatlas serve``).
 
     paperatlas serve                      # http://127.0.0.1:8000, this machine only
     paperatlas serve --shared --host 0.0.0.0 --token SECRET   # others read; writes need SECRET
@@ -11,10 +11,10 @@ is opened when the app starts (lifespan) and closed when it stops.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,49 +26,70 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ..catalog import Catalog
+from ..app import Atlas
 from ..errors import PaperatlasError
 from . import api, pages, security
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["ServerOptions", "WebSettings", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
 SHUTDOWN_WAIT_S = 10.0
 
 
 @dataclass(frozen=True)
-class Settings:
-    """How the server runs; resolved by the CLI (``paperatlas serve``) and passed in."""
+class ServerOptions:
+    """How this server shares the catalog (given to ``serve``), and its request limits."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
     shared: bool = False  # others may read; writing needs ``token``
     token: str | None = None  # Bearer token / cookie value that allows writes (and skips CSRF)
-    search_mode: str = "keyword"  # default mode of the search page: keyword answers at once
-    page_size: int = 20
-    time_budget_s: float = 5.0  # per request's core call, from when it starts running; 503 past it
     queue_wait_s: float = 30.0  # longest wait for a free worker before 503
     max_waiting: int = 1024  # requests allowed to wait for a worker; more get 503 at once
-    ingest_budget_s: float = 120.0
-    workers: int = 4  # concurrent core calls
     max_body_bytes: int = 1024**2
     max_upload_bytes: int = 20 * 1024**2
-    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and ``host``
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound host
     csrf_secret: str | None = None  # generated per start when None
 
 
-def create_app(catalog_path: str | Path, settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+@dataclass(frozen=True)
+class WebSettings:
+    """What the web layer reads: the catalog's settings and the server's options, resolved once."""
+
+    host: str
+    port: int
+    shared: bool
+    token: str | None
+    search_mode: str
+    page_size: int
+    time_budget_s: float
+    ingest_budget_s: float
+    workers: int
+    queue_wait_s: float
+    max_waiting: int
+    max_body_bytes: int
+    max_upload_bytes: int
+    allowed_hosts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, atlas: Atlas, options: ServerOptions) -> WebSettings:
+        s = atlas.settings
+        return cls(s.host, s.port, options.shared, options.token, s.search_mode, s.page_size, s.time_budget_s,
+                   s.ingest_budget_s, s.workers, options.queue_wait_s, options.max_waiting, options.max_body_bytes,
+                   options.max_upload_bytes, options.allowed_hosts)
+
+
+def create_app(atlas: Atlas, options: ServerOptions | None = None) -> Starlette:
+    """The web app over an open Atlas (the caller opens and closes it)."""
+    options = options or ServerOptions()
+    settings = WebSettings.of(atlas, options)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.catalog = catalog = Catalog(catalog_path)
-        pages.warm_up(catalog)
+        atlas.warm_up()
         try:
             yield
-        finally:  # close only once no thread uses the connection (else the process exit does)
-            if pages.settle(catalog, SHUTDOWN_WAIT_S) & app.state.runner.drain(SHUTDOWN_WAIT_S):
-                catalog.close()
+        finally:  # give running calls time to end before the caller closes the Atlas
+            atlas.settle(SHUTDOWN_WAIT_S)
+            app.state.runner.drain(SHUTDOWN_WAIT_S)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         return pages.error_response(request, exc)
@@ -83,12 +104,13 @@ def create_app(catalog_path: str | Path, settings: Settings | None = None) -> St
             Middleware(security.TokenLogin, token=settings.token),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
-        exception_handlers={HTTPException: on_error, PaperatlasError: on_error},
+        exception_handlers={HTTPException: on_error, PaperatlasError: on_error, Exception: on_error},
         lifespan=lifespan,
     )
+    app.state.atlas = atlas
     app.state.settings = settings
     app.state.endpoints = endpoints
-    app.state.csrf = settings.csrf_secret or secrets.token_urlsafe(32)
+    app.state.csrf = options.csrf_secret or secrets.token_urlsafe(32)
     app.state.runner = security.Runner(settings)
     app.state.templates = pages.environment()
     return app

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
-from typing import Any, Callable
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import library
-from ..catalog import Catalog
-from ..search.types import SearchFilters
-from . import security
-from . import pages
-from .pages import (
-    EXPORT_FORMATS, Handler, InvalidInput, SearchParams, core, formats_data, ingest_data, int_param, json_body,
-    library_data, paper_data, read_ingest, related_data, search_data, venue_args, venue_data, venues_data,
-)
+from ..app import Atlas
+from ..errors import InvalidInput
+from ..filters import Filters
+from ..search import search_batch
+from ..services import library
+from . import pages, security, views
+from .pages import Handler, core, search_params
+from .params import MAX_K, SearchParams, int_param, json_body, read_ingest, text_field, venue_args
 
 MAX_BATCH = 100
 MEDIA = {
@@ -38,84 +38,85 @@ MEDIA = {
     "markdown": ("text/markdown; charset=utf-8", "md"),
     "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
 }
+BATCH_HINT = '{"queries": [{"qid": 1, "query": "…"}], "mode": "auto", "k": 20, "filters": {"venue": "ICLR"}}'
 
 
 # -- reads: the pages' data ------------------------------------------------------------------
 async def search_api(request: Request) -> Response:
-    s = request.app.state.settings
-    params = SearchParams.parse(request.query_params, s.search_mode, s.page_size)
-    return JSONResponse(await core(request, search_data, params))
+    return JSONResponse(await core(request, views.search_data, search_params(request)))
 
 
 async def paper_api(request: Request) -> Response:
-    return JSONResponse(await core(request, paper_data, request.path_params["id"]))
+    return JSONResponse(await core(request, views.paper_data, request.path_params["id"]))
 
 
 async def related_api(request: Request) -> Response:
-    k = min(max(int_param(request.query_params, "k") or 10, 1), 50)
-    return JSONResponse(await core(request, related_data, request.path_params["id"], k))
+    k = min(max(int_param(request.query_params, "k") or views.RELATED_K, 1), 50)
+    return JSONResponse(await core(request, views.related_data, request.path_params["id"], k))
 
 
 async def venues_api(request: Request) -> Response:
-    return JSONResponse(await core(request, venues_data))
+    return JSONResponse(await core(request, views.venues_data))
 
 
 async def venue_api(request: Request) -> Response:
-    return JSONResponse(await core(request, venue_data, *venue_args(request)))
+    return JSONResponse(await core(request, views.venue_data, *venue_args(request)))
 
 
 async def library_api(request: Request) -> Response:
-    return JSONResponse(await core(request, library_data))
+    return JSONResponse(await core(request, views.library_data))
 
 
 async def lists_api(request: Request) -> Response:
-    return JSONResponse({"lists": (await core(request, library_data))["lists"]})
+    return JSONResponse({"lists": (await core(request, views.library_data))["lists"]})
 
 
 async def formats_api(request: Request) -> Response:
-    return JSONResponse(await core(request, formats_data))
+    return JSONResponse(await core(request, views.formats_data))
 
 
 async def openapi_api(request: Request) -> Response:
     return JSONResponse(openapi(request.app.state.endpoints))
 
 
-def batch_data(catalog: Catalog, queries: list[dict[str, Any]], params: SearchParams) -> dict[str, Any]:
-    out = []
-    for item in queries:
-        one = SearchParams(str(item.get("query", ""))[:500], params.mode, 1, params.k, params.filters)
-        data = search_data(catalog, one)
-        out.append({"qid": item.get("qid"), "total": data["total"],
-                    "hits": [{"id": h["id"], "score": h["score"], "title": h.get("title", "")} for h in data["hits"]]})
-    return {"mode": params.mode, "k": params.k, "results": out}
+def batch_data(atlas: Atlas, queries: list[dict[str, Any]], params: SearchParams) -> dict[str, Any]:
+    """The same batch search as ``paperatlas search --batch`` (``search.search_batch``)."""
+    results = list(search_batch(atlas, queries, mode=params.mode, k=params.k, filters=params.filters))
+    return {"mode": params.mode, "k": params.k, "results": results}
 
 
 async def batch_api(request: Request) -> Response:
     """A read: no CSRF token, but only a JSON body (which a cross-site form cannot send)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
-        raise InvalidInput("send the queries as JSON", hint='Content-Type: application/json; {"queries": [{"qid": 1, "query": "…"}]}')
+        raise InvalidInput("send the queries as JSON", hint="Content-Type: application/json; " + BATCH_HINT)
     body = await json_body(request)
     queries = body.get("queries")
     if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries) or len(queries) > MAX_BATCH:
-        raise InvalidInput(f"queries must be a list of at most {MAX_BATCH} objects", hint='{"queries": [{"qid": 1, "query": "…"}]}')
-    filters = {k: str(v) for k, v in (body.get("filters") or {}).items() if k in SearchFilters.__dataclass_fields__}
+        raise InvalidInput(f"queries must be a list of at most {MAX_BATCH} objects", hint=BATCH_HINT)
+    raw_filters = body.get("filters") or {}
+    if not isinstance(raw_filters, dict):
+        raise InvalidInput("filters must be a JSON object", hint=BATCH_HINT)
     s = request.app.state.settings
-    params = SearchParams.parse({**filters, "mode": str(body.get("mode") or ""), "k": str(body.get("k") or "")},
-                                s.search_mode, s.page_size)
+    k = s.page_size if body.get("k") is None else body.get("k")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k must be a whole number from 1 to {MAX_K}", hint=BATCH_HINT)
+    mode = str(body.get("mode") or s.search_mode)
+    params = SearchParams.parse({"mode": mode}, s.search_mode, k)
+    params = SearchParams(mode=params.mode, k=k, filters=Filters.from_mapping(raw_filters))
     return JSONResponse(await core(request, batch_data, queries, params, budget=s.time_budget_s * 6))
 
 
-def export_text(catalog: Catalog, fmt: str, which: dict[str, Any]) -> tuple[str, str]:
+def export_text(atlas: Atlas, fmt: str, which: dict[str, Any]) -> tuple[str, str]:
     buf = io.StringIO()
-    library.export_selection(catalog, buf, fmt, **which)
-    return buf.getvalue(), library.selection_title(catalog, **which)
+    library.export_selection(atlas, buf, fmt, **which)
+    return buf.getvalue(), library.selection_title(atlas, **which)
 
 
 async def export_api(request: Request) -> Response:
     q = request.query_params
     fmt = q.get("format", "bibtex")
-    if fmt not in EXPORT_FORMATS:
-        raise InvalidInput(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(EXPORT_FORMATS)}")
+    if fmt not in views.EXPORT_FORMATS:
+        raise InvalidInput(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(views.EXPORT_FORMATS)}")
     if q.get("list"):
         which: dict[str, Any] = {"list_id": int_param(q, "list")}
     else:
@@ -128,7 +129,7 @@ async def export_api(request: Request) -> Response:
 
 async def ingest_api(request: Request) -> Response:
     given = await read_ingest(request)
-    result = await core(request, ingest_data, given, write=True, budget=request.app.state.settings.ingest_budget_s)
+    result = await core(request, views.ingest_data, given, write=True, budget=request.app.state.settings.ingest_budget_s)
     if result["ok"]:
         return JSONResponse(result)
     report = result["report"]
@@ -172,14 +173,6 @@ def as_json(result: Any) -> Any:
     return asdict(result) if is_dataclass(result) and not isinstance(result, type) else result
 
 
-def text(body: dict[str, Any], name: str) -> str:
-    """A string field of the body (the core checks its content)."""
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name!r} is missing", hint=f"send {{\"{name}\": \"…\"}}")
-    return value
-
-
 def pid(request: Request) -> str:
     return str(request.path_params["id"])
 
@@ -188,28 +181,25 @@ def list_id(request: Request) -> int:
     return int(request.path_params["list_id"])
 
 
-def create_list(catalog: Catalog, name: str, paper_id: str | None) -> library.ReadingList:
+def create_list(atlas: Atlas, name: str, paper_id: str | None) -> library.ReadingList:
     """A new list, holding ``paper_id`` when given (checked before anything is created)."""
-    if paper_id:
-        catalog.get(paper_id)
-    created = library.create_list(catalog, name)
-    return library.add_to_list(catalog, created.id, paper_id) if paper_id else created
+    return library.create_list(atlas, name, [paper_id] if paper_id else [])
 
 
 star = write(lambda r, b: (library.star, (pid(r),)), lambda r, b: (library.unstar, (pid(r),)))
 unstar = write(lambda r, b: (library.unstar, (pid(r),)))
-add_tag = write(lambda r, b: (library.add_tag, (pid(r), text(b, "tag"))),
-                lambda r, b: (library.remove_tag, (pid(r), text(b, "tag"))))
+add_tag = write(lambda r, b: (library.add_tag, (pid(r), text_field(b, "tag"))),
+                lambda r, b: (library.remove_tag, (pid(r), text_field(b, "tag"))))
 remove_tag = write(lambda r, b: (library.remove_tag, (pid(r), str(r.path_params["tag"]))))
-set_note = write(lambda r, b: (library.set_note, (pid(r), text(b, "body"))),
+set_note = write(lambda r, b: (library.set_note, (pid(r), text_field(b, "body"))),
                  lambda r, b: (library.set_note, (pid(r), "")))
 delete_note = write(lambda r, b: (library.set_note, (pid(r), "")))
-new_list = write(lambda r, b: (create_list, (text(b, "name"), str(b.get("paper_id") or "") or None)))
-rename_list = write(lambda r, b: (library.rename_list, (list_id(r), text(b, "name"))),
+new_list = write(lambda r, b: (create_list, (text_field(b, "name"), str(b.get("paper_id") or "") or None)))
+rename_list = write(lambda r, b: (library.rename_list, (list_id(r), text_field(b, "name"))),
                     lambda r, b: (library.delete_list, (list_id(r),)))
 delete_list = write(lambda r, b: (library.delete_list, (list_id(r),)))
-add_item = write(lambda r, b: (library.add_to_list, (list_id(r), text(b, "paper_id"))),
-                 lambda r, b: (library.remove_from_list, (list_id(r), text(b, "paper_id"))))
+add_item = write(lambda r, b: (library.add_to_list, (list_id(r), text_field(b, "paper_id"))),
+                 lambda r, b: (library.remove_from_list, (list_id(r), text_field(b, "paper_id"))))
 remove_item = write(lambda r, b: (library.remove_from_list, (list_id(r), pid(r))))
 
 
@@ -232,12 +222,12 @@ class Endpoint:
 
 SEARCH_PARAMS = (
     ("q", "query", "words to find (empty: everything, filtered)"),
-    ("mode", "query", "keyword | hybrid | semantic"),
+    ("mode", "query", "auto | keyword | hybrid | semantic (auto: hybrid once the catalog is embedded)"),
     ("venue", "query", "only this venue"), ("year", "query", "only this year"),
     ("year_from", "query", "from this year"), ("year_to", "query", "up to this year"),
     ("track", "query", "only this track (Poster, Oral, …)"), ("session", "query", "only this session"),
     ("author", "query", "an author name contains this"), ("has_code", "query", "1: only papers with code"),
-    ("page", "query", "1-based page"), ("k", "query", f"results per page (at most {pages.MAX_K})"),
+    ("page", "query", "1-based page"), ("k", "query", f"results per page (at most {MAX_K})"),
 )
 ID = (("id", "path", "paper id"),)
 
@@ -262,7 +252,7 @@ LIST = (("list_id", "path", "reading list id"),)
 API = (
     Endpoint("GET", "/api/search", search_api, "Search: hits (id, title, snippet, why, starred), total, facets with counts", SEARCH_PARAMS),
     Endpoint("POST", "/api/search/batch", batch_api, "Many searches in one call (JSON body; no CSRF needed: it changes nothing)",
-             (("queries", "body", "[{qid, query}], at most 100"), ("mode", "body", "keyword | hybrid | semantic"),
+             (("queries", "body", "[{qid, query}], at most 100"), ("mode", "body", "auto | keyword | hybrid | semantic"),
               ("k", "body", "hits per query"), ("filters", "body", "{venue, year, track, …}"))),
     Endpoint("GET", "/api/paper/{id}", paper_api, "A paper: every field, sources with the fields each supplied, BibTeX, library state", ID),
     Endpoint("GET", "/api/paper/{id}/related", related_api, "Related papers", (*ID, ("k", "query", "how many (at most 50)"))),

@@ -22,13 +22,14 @@ import re
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import anyio
+import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
-import anyio.from_thread
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData, Headers
 from starlette.requests import Request
@@ -38,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import PaperatlasError
 
 if TYPE_CHECKING:
-    from . import Settings
+    from . import WebSettings as Settings
 
 log = logging.getLogger("paperatlas.web")
 T = TypeVar("T")
@@ -146,7 +147,8 @@ def check_write(request: Request, form: FormData | None = None) -> None:
     """Raise ``Denied`` unless this write is allowed (see the module docstring)."""
     settings = request.app.state.settings
     if settings.shared and not has_token(request):
-        raise Denied("this catalog is shared read-only", hint="visit /?token=… with the server's token, or send Authorization: Bearer")
+        raise Denied("this catalog is shared read-only",
+                     hint="visit /?token=… with the server's token, or send Authorization: Bearer")
     if _equal(_bearer(request), settings.token):
         return
     if not _origin_ok(request):
@@ -170,7 +172,7 @@ class Runner:
       runs a write transaction beside anything else).
     """
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.free = settings.workers  # slots; the queue and the slots live in the event loop
         self.queue: deque[tuple[int, anyio.Event]] = deque()  # waiting calls, first come first served
@@ -340,7 +342,7 @@ class TokenLogin:
         await response(scope, receive, send)
 
 
-def allowed_hosts(settings: "Settings") -> list[str]:
+def allowed_hosts(settings: Settings) -> list[str]:
     """Loopback names and the bound host; anything when shared on all interfaces (0.0.0.0)."""
     if settings.shared and settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
         return ["*"]

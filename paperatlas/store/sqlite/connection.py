@@ -1,19 +1,28 @@
-"""Opening the catalog file: the only place that creates SQLite connections."""
+"""The catalog file's connection: the only place that creates SQLite connections.
+
+One connection per store, shared by the threads of one process (the web server's workers):
+SQLite serialises statements on it, and ``Database.lock`` serialises *writers*, so a write
+transaction never interleaves with another thread's write. Other processes wait on SQLite's own
+lock (``busy_timeout``).
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any
 
-from ..errors import CatalogError
+from ...errors import CatalogError
 from . import migrations
 
+BUSY_TIMEOUT_MS = 10_000
 
-def connect(path: str | Path | None, *, memory: bool = False) -> sqlite3.Connection:
+
+def connect(target: str) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, migrated."""
-    target = ":memory:" if memory or path is None else str(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -21,14 +30,16 @@ def connect(path: str | Path | None, *, memory: bool = False) -> sqlite3.Connect
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA busy_timeout=5000")
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA cache_size=-262144")  # 256 MiB: index pages of a 1M-paper catalog
         db.execute("PRAGMA temp_store=MEMORY")
+        db.create_function("pa_lower", 1, _lower, deterministic=True)
         newer = migrations.unknown(db) if _has_migrations(db) else []
         if newer:
+            db.close()
             raise CatalogError(
-                f"{target} was written by a newer paperatlas (migrations {', '.join(newer)})",
-                hint="upgrade paperatlas, or use another catalog with --db",
+                f"{target} was written by a newer paperatlas (it has migrations {', '.join(newer)})",
+                hint="upgrade paperatlas (pip install -U paperatlas), or use another catalog with --db",
             )
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
@@ -39,11 +50,54 @@ def connect(path: str | Path | None, *, memory: bool = False) -> sqlite3.Connect
     return db
 
 
+def _lower(value: str | None) -> str | None:
+    """Unicode lower case for SQL (SQLite's own ``lower`` and NOCASE fold only A-Z)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _has_migrations(db: sqlite3.Connection) -> bool:
-    row = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'"
-    ).fetchone()
+    row = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'").fetchone()
     return row is not None
+
+
+class Database:
+    """One catalog file (or an in-memory catalog): its connection and its writers' lock."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.conn = connect(":memory:" if path is None else str(path))
+        self.lock = threading.RLock()
+
+    def execute(self, sql: str, args: Sequence[object] | dict[str, object] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, args)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, rows)
+
+    def one(self, sql: str, args: Sequence[object] = ()) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        row = self.conn.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it, or (on any error) none. Inside another transaction
+        of the same thread it joins that one."""
+        with self.lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
 
 
 IN_CHUNK = 500  # ids per IN (...) list, below SQLite's variable limit
@@ -54,15 +108,3 @@ def in_chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
     for start in range(0, len(ids), IN_CHUNK):
         chunk = list(ids[start : start + IN_CHUNK])
         yield chunk, ",".join("?" * len(chunk))
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction on an autocommit connection: all of it, or (on any error) none."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

@@ -1,9 +1,15 @@
-"""Named, append-only schema migrations. Never edit one that has shipped: add the next."""
+"""Named, append-only schema migrations of the SQLite store. Never edit one that has shipped: add
+the next. (m001 and m002 were once edited after shipping; they are back to their shipped text,
+and m006/m007 make the changes those edits made, so every catalog ends with the same schema:
+tests/test_migrations.py checks it against catalogs written by the first shipped version.)"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
+
+from ...filters import author_terms_text
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -68,6 +74,7 @@ def m001_core(db: sqlite3.Connection) -> None:
             updated_at TEXT NOT NULL
         );
         CREATE INDEX papers_venue_year ON papers(venue, year);
+        CREATE INDEX papers_title_key ON papers(title_key);
         CREATE TABLE records (
             id INTEGER PRIMARY KEY,
             file_id INTEGER NOT NULL REFERENCES files(id),
@@ -127,7 +134,7 @@ def m002_change_feed(db: sqlite3.Connection) -> None:
         db,
         """
         CREATE TABLE paper_changes (
-            seq INTEGER PRIMARY KEY,          -- rowids only grow: rows are never deleted
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
             paper_id TEXT NOT NULL,
             op TEXT NOT NULL                  -- 'upsert' or 'delete'
         );
@@ -253,4 +260,137 @@ def m005_merge_review(db: sqlite3.Connection) -> None:
             UNIQUE (a_path, a_key, b_path, b_key)
         );
         """,
+    )
+
+
+@migration
+def m006_no_title_key_index(db: sqlite3.Connection) -> None:
+    """Matching looks titles up in ``match_keys``; the index on ``papers.title_key`` only cost
+    time on every insert (catalogs made while m001 was edited never had it)."""
+    db.execute("DROP INDEX IF EXISTS papers_title_key")
+
+
+CHANGE_FEED_TABLE = """CREATE TABLE paper_changes (
+            seq INTEGER PRIMARY KEY,          -- rowids only grow: rows are never deleted
+            paper_id TEXT NOT NULL,
+            op TEXT NOT NULL                  -- 'upsert' or 'delete'
+        )"""
+CHANGE_FEED_TRIGGERS = """
+        CREATE TRIGGER papers_changes_insert AFTER INSERT ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (new.id, 'upsert');
+        END;
+        CREATE TRIGGER papers_changes_update AFTER UPDATE ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (new.id, 'upsert');
+        END;
+        CREATE TRIGGER papers_changes_delete AFTER DELETE ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (old.id, 'delete');
+        END;
+"""
+
+
+@migration
+def m007_change_feed_without_autoincrement(db: sqlite3.Connection) -> None:
+    """A plain INTEGER PRIMARY KEY instead of AUTOINCREMENT: no ``sqlite_sequence`` write per
+    paper insert. Rows are never deleted, so sequence numbers still only grow."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'paper_changes'").fetchone()[0]
+    if "AUTOINCREMENT" not in sql.upper():
+        return  # made while m002 was edited: already so
+    run_script(
+        db,
+        """
+        CREATE TEMP TABLE paper_changes_copy AS SELECT seq, paper_id, op FROM paper_changes;
+        DROP TRIGGER papers_changes_insert;
+        DROP TRIGGER papers_changes_update;
+        DROP TRIGGER papers_changes_delete;
+        DROP TABLE paper_changes;
+        """,
+    )
+    db.execute(CHANGE_FEED_TABLE)
+    run_script(db, CHANGE_FEED_TRIGGERS)
+    db.execute("INSERT INTO paper_changes (seq, paper_id, op) SELECT seq, paper_id, op FROM paper_changes_copy ORDER BY seq")
+    db.execute("DROP TABLE temp.paper_changes_copy")
+    db.execute("DELETE FROM sqlite_sequence WHERE name = 'paper_changes'")
+
+
+@migration
+def m008_source_identity(db: sqlite3.Connection) -> None:
+    """Decisions and review pairs name records by their *source* (the content hash of the file
+    when it was first read, kept when the file changes) instead of its path, so moving the data
+    folder orphans nothing and a library export names records any catalog can find. Files
+    remember the hash of their bytes, so the same content read from another path is unchanged.
+    Files stored before this keep their fingerprint as their source id."""
+    run_script(
+        db,
+        """
+        ALTER TABLE files ADD COLUMN content_hash TEXT;   -- sha256 of the bytes as read
+        ALTER TABLE files ADD COLUMN source_id TEXT;      -- stable identity, kept when the file changes
+        UPDATE files SET source_id = fingerprint;
+        CREATE INDEX files_source ON files(source_id);
+        CREATE INDEX files_fingerprint ON files(fingerprint);
+        CREATE INDEX files_content ON files(content_hash);
+        CREATE TEMP TABLE links_copy AS
+            SELECT l.action_id, l.decision, coalesce(fa.source_id, 'path:' || l.a_path) AS a_source, l.a_key,
+                   coalesce(fb.source_id, 'path:' || l.b_path) AS b_source, l.b_key
+            FROM merge_links l LEFT JOIN files fa ON fa.path = l.a_path LEFT JOIN files fb ON fb.path = l.b_path
+            ORDER BY l.rowid;
+        CREATE TEMP TABLE review_copy AS
+            SELECT q.id, coalesce(fa.source_id, 'path:' || q.a_path) AS a_source, q.a_key,
+                   coalesce(fb.source_id, 'path:' || q.b_path) AS b_source, q.b_key, q.score, q.reason, q.created_at
+            FROM merge_review q LEFT JOIN files fa ON fa.path = q.a_path LEFT JOIN files fb ON fb.path = q.b_path;
+        DROP TABLE merge_links;
+        DROP TABLE merge_review;
+        CREATE TABLE merge_links (            -- what an action says about two records
+            action_id INTEGER NOT NULL REFERENCES merge_actions(id),
+            decision TEXT NOT NULL,           -- 'same' or 'distinct'
+            a_source TEXT NOT NULL,           -- files.source_id
+            a_key TEXT NOT NULL,              -- records.record_key
+            b_source TEXT NOT NULL,
+            b_key TEXT NOT NULL
+        );
+        CREATE INDEX merge_links_a ON merge_links(a_source, a_key);
+        CREATE INDEX merge_links_b ON merge_links(b_source, b_key);
+        CREATE TABLE merge_review (           -- a new record that may be a copy of another paper
+            id INTEGER PRIMARY KEY,
+            a_source TEXT NOT NULL,           -- the record that became a paper of its own
+            a_key TEXT NOT NULL,
+            b_source TEXT NOT NULL,           -- a record of the paper it may belong to
+            b_key TEXT NOT NULL,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (a_source, a_key, b_source, b_key)
+        );
+        INSERT INTO merge_links SELECT * FROM links_copy;
+        INSERT INTO merge_review SELECT * FROM review_copy;
+        DROP TABLE temp.links_copy;
+        DROP TABLE temp.review_copy;
+        """,
+    )
+    sources = dict(db.execute("SELECT path, source_id FROM files").fetchall())
+    for action_id, raw in db.execute("SELECT id, detail FROM merge_actions").fetchall():
+        detail = json.loads(raw)
+        for side in ("a", "b"):
+            if isinstance(detail.get(side), list):
+                detail[side] = [[sources.get(p, "path:" + p), k] for p, k in detail[side]]
+        if isinstance(detail.get("parts"), list):
+            detail["parts"] = [[[sources.get(p, "path:" + p), k] for p, k in part] for part in detail["parts"]]
+        db.execute("UPDATE merge_actions SET detail = ? WHERE id = ?", (json.dumps(detail, ensure_ascii=False), action_id))
+
+
+@migration
+def m009_author_terms(db: sqlite3.Connection) -> None:
+    """The words of each paper's author names (``filters.name_terms``), so an author filter means
+    the same in SQL as in the keyword index. Filled in without touching the change feed: no
+    derived index reads it."""
+    db.execute("ALTER TABLE papers ADD COLUMN author_terms TEXT NOT NULL DEFAULT ''")
+    db.execute("DROP TRIGGER papers_changes_update")
+    rows = db.execute("SELECT id, authors FROM papers WHERE authors != '[]'").fetchall()
+    db.executemany(
+        "UPDATE papers SET author_terms = ? WHERE id = ?",
+        [(author_terms_text([str(a) for a in json.loads(authors)]), pid) for pid, authors in rows],
+    )
+    db.execute(
+        """CREATE TRIGGER papers_changes_update AFTER UPDATE ON papers BEGIN
+            INSERT INTO paper_changes (paper_id, op) VALUES (new.id, 'upsert');
+        END"""
     )

@@ -1,22 +1,27 @@
-"""The read path: papers with their sources, filtered lists, files and statistics."""
+"""Reading papers: one paper with its sources, filtered lists, files, statistics and the venue
+overviews. ``filter_sql`` is the SQL compilation of ``filters.Filters``."""
 
 from __future__ import annotations
 
+import builtins
 import json
-import sqlite3
-from dataclasses import dataclass
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from ..errors import NotFound
-from ..models import Paper, Record, SourceRef, record_from_dict
-from .store import in_chunks
+from ...errors import NotFound
+from ...filters import Filters, name_terms
+from ...models import Paper, Record, SourceRef, record_from_dict
+from ..protocol import FileState
+from .connection import Database, in_chunks
 
 PAPER_COLUMNS = (
     "id, title, authors, abstract, venue, year, track, session, keywords, links, code_urls, ids,"
     " counters, flags, field_sources"
 )
 JSON_FIELDS = ("authors", "keywords", "links", "code_urls", "ids", "counters", "flags")
-_COLUMN_NAMES = tuple(PAPER_COLUMNS.replace(" ", "").split(","))
+COLUMN_NAMES = tuple(PAPER_COLUMNS.replace(" ", "").split(","))
+INDEX_COLUMNS = ("id", "title", "authors", "abstract", "venue", "year", "track", "session", "keywords", "code_urls")
+NOT_FOUND_HINT = "`paperatlas papers` or `paperatlas search` lists the ids"
 
 
 def _json(text: str) -> Any:
@@ -28,237 +33,240 @@ def _json(text: str) -> Any:
     return json.loads(text)
 
 
-@dataclass
-class Filters:
-    """What ``paperatlas papers`` narrows by; every field optional, all case-insensitive."""
-
-    venue: str | None = None
-    year: int | None = None
-    track: str | None = None
-    session: str | None = None
-    author: str | None = None
-    text: str | None = None
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        args: list[Any] = []
-        for column in ("venue", "track", "session"):
-            value = getattr(self, column)
-            if value:
-                clauses.append(f"{column} = ? COLLATE NOCASE")
-                args.append(value)
-        if self.year is not None:
-            clauses.append("year = ?")
-            args.append(self.year)
-        if self.author:
-            clauses.append("instr(lower(authors), lower(?)) > 0")
-            args.append(self.author)
-        if self.text:
-            clauses.append("instr(lower(title || ' ' || abstract), lower(?)) > 0")
-            args.append(self.text)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
-
-
-def _source_refs(db: sqlite3.Connection, paper_ids: list[str]) -> dict[str, list[tuple[int, SourceRef]]]:
-    out: dict[str, list[tuple[int, SourceRef]]] = {pid: [] for pid in paper_ids}
-    for chunk, marks in in_chunks(paper_ids):
-        rows = db.execute(
-            "SELECT r.paper_id, r.id, f.name, f.format, coalesce(r.record_id, r.position), r.line"
-            f" FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id IN ({marks})"
-            " ORDER BY r.id",
-            chunk,
-        )
-        for pid, pk, name, fmt, rid, line in rows:
-            out[pid].append((pk, SourceRef(name, fmt, str(rid), line)))
-    return out
-
-
-def _to_papers(db: sqlite3.Connection, rows: list[tuple[Any, ...]], with_sources: bool = True) -> list[Paper]:
-    refs = _source_refs(db, [r[0] for r in rows]) if with_sources else {r[0]: [] for r in rows}
-    papers = []
-    for row in rows:
-        data = dict(zip(_COLUMN_NAMES, row))
-        for name in JSON_FIELDS:
-            data[name] = _json(data[name])
-        by_pk = dict(refs[data["id"]])
-        origin = _json(data.pop("field_sources"))
-        papers.append(
-            Paper(
-                **data,
-                field_sources={k: by_pk[pk] for k, pk in origin.items() if pk in by_pk},
-                sources=[ref for _, ref in refs[data["id"]]],
-            )
-        )
-    return papers
-
-
-def get_paper(db: sqlite3.Connection, paper_id: str) -> Paper:
-    row = db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"no paper with id {paper_id!r}", hint="`paperatlas papers` lists the ids")
-    return _to_papers(db, [row])[0]
-
-
-def list_papers(
-    db: sqlite3.Connection, filters: Filters, limit: int | None = 50, offset: int = 0
-) -> list[Paper]:
-    where, args = filters.where()
-    sql = f"SELECT {PAPER_COLUMNS} FROM papers{where} ORDER BY venue, year, title, id"
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        args = [*args, limit, offset]
-    return _to_papers(db, db.execute(sql, args).fetchall())
-
-
-def iter_papers(db: sqlite3.Connection, filters: Filters, chunk: int = 1000) -> Iterator[Paper]:
-    offset = 0
-    while True:
-        batch = list_papers(db, filters, limit=chunk, offset=offset)
-        yield from batch
-        if len(batch) < chunk:
-            return
-        offset += chunk
-
-
-def count_papers(db: sqlite3.Connection, filters: Filters) -> int:
-    where, args = filters.where()
-    return int(db.execute(f"SELECT count(*) FROM papers{where}", args).fetchone()[0])
-
-
-def records_of(db: sqlite3.Connection, paper_id: str) -> list[tuple[SourceRef, Record]]:
-    rows = db.execute(
-        "SELECT f.name, f.format, coalesce(r.record_id, r.position), r.line, r.data, r.position"
-        " FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
-        (paper_id,),
-    )
-    return [
-        (SourceRef(name, fmt, str(rid), line), record_from_dict(json.loads(data), pos, line))
-        for name, fmt, rid, line, data, pos in rows
-    ]
-
-
-def files(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    cols = ["name", "path", "format", "records", "claimed_total", "page_venue", "page_track", "ingested_at"]
-    rows = db.execute(
-        f"SELECT {', '.join('f.' + c for c in cols)},"
-        " (SELECT count(DISTINCT paper_id) FROM records r WHERE r.file_id = f.id)"
-        " FROM files f ORDER BY f.id"
-    )
-    return [dict(zip([*cols, "papers"], row)) for row in rows]
-
-
-def stats(db: sqlite3.Connection) -> dict[str, Any]:
-    """Counts per venue/year/track, per source file (with claimed totals), and field coverage."""
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    total = one("SELECT count(*) FROM papers")
-    coverage = {
-        name: one(f"SELECT count(*) FROM papers WHERE {cond}")
-        for name, cond in {
-            "title": "title != ''",
-            "abstract": "abstract != ''",
-            "authors": "authors != '[]'",
-            "venue": "venue IS NOT NULL",
-            "year": "year IS NOT NULL",
-            "track": "track IS NOT NULL",
-            "session": "session IS NOT NULL",
-            "code": "code_urls != '[]'",
-            "keywords": "keywords != '[]'",
-        }.items()
-    }
-    venues = [
-        {"venue": v, "year": y, "track": t, "papers": n}
-        for v, y, t, n in db.execute(
-            "SELECT venue, year, track, count(*) FROM papers GROUP BY venue, year, track"
-            " ORDER BY venue, year, track"
-        )
-    ]
-    return {
-        "papers": total,
-        "records": one("SELECT count(*) FROM records"),
-        "files": files(db),
-        "multi_source_papers": one(
-            "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id"
-            " HAVING count(DISTINCT file_id) > 1)"
-        ),
-        "coverage": coverage,
-        "venues": venues,
-    }
-
-
-def papers_by_ids(db: sqlite3.Connection, ids: list[str], with_sources: bool = True) -> dict[str, Paper]:
-    """The papers with these ids (unknown ids are left out), with their sources unless told not
-    to (indexers need only the text: sources cost a second query per chunk)."""
-    out: dict[str, Paper] = {}
-    for chunk, marks in in_chunks(ids):
-        rows = db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk).fetchall()
-        out.update((p.id, p) for p in _to_papers(db, rows, with_sources))
-    return out
-
-
-INDEX_COLUMNS = ("id", "title", "authors", "abstract", "venue", "year", "track", "session", "keywords", "code_urls")
-
-
-def papers_for_indexing(db: sqlite3.Connection, ids: list[str]) -> dict[str, Paper]:
-    """The papers with these ids, holding only what indexers read (text, authors, keywords,
-    venue, year, track, session, code links); links, ids, counters, flags and provenance are
-    left empty. About twice as fast as ``papers_by_ids`` on a 100k first build."""
-    out: dict[str, Paper] = {}
-    columns = ", ".join(INDEX_COLUMNS)
-    for chunk, marks in in_chunks(ids):
-        for pid, title, authors, abstract, venue, year, track, session, keywords, code_urls in db.execute(
-            f"SELECT {columns} FROM papers WHERE id IN ({marks})", chunk
-        ):
-            out[pid] = Paper(id=pid, title=title, authors=_json(authors), abstract=abstract, venue=venue,
-                             year=year, track=track, session=session, keywords=_json(keywords),
-                             code_urls=_json(code_urls))
-    return out
-
-
-def changes_since(db: sqlite3.Connection, seq: int, limit: int = 10_000) -> tuple[int, list[tuple[str, str]]]:
-    """Paper changes after ``seq`` (oldest first, at most ``limit``, the latest op per paper), and
-    the seq to resume from."""
-    rows = db.execute(
-        "SELECT seq, paper_id, op FROM paper_changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
-    ).fetchall()
-    latest: dict[str, str] = {}
-    for _, pid, op in rows:
-        latest[pid] = op
-    return (rows[-1][0] if rows else seq), list(latest.items())
-
-
-def index_seq(db: sqlite3.Connection, name: str) -> int:
-    row = db.execute("SELECT seq FROM index_state WHERE name = ?", (name,)).fetchone()
-    return int(row[0]) if row else 0
-
-
-def last_change(db: sqlite3.Connection) -> int:
-    return int(db.execute("SELECT coalesce(max(seq), 0) FROM paper_changes").fetchone()[0])
-
-
-def filter_sql(filters: Any) -> tuple[list[str], list[Any]]:
-    """WHERE clauses (and their arguments) over ``papers`` for a ``SearchFilters``."""
+def filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
+    """WHERE clauses over ``papers`` (and their arguments) for ``filters`` (see filters.py for
+    what each field means; ``author_terms`` holds `` w1 w2 … ``)."""
     clauses: list[str] = []
     args: list[Any] = []
     for column in ("venue", "track", "session"):
         value = getattr(filters, column)
-        if value:
-            clauses.append(f"{column} = ? COLLATE NOCASE")
-            args.append(value)
-    for column, op in (("year", "="), ("year_from", ">="), ("year_to", "<=")):
-        value = getattr(filters, column)
+        if value and value.strip():
+            # SQLite folds only A-Z; a value with other letters is compared lower-cased by
+            # Python (``pa_lower``, registered on the connection), as the keyword index does.
+            value = value.strip()
+            clauses.append(f"({column} = ? COLLATE NOCASE OR (? AND pa_lower({column}) = ?))")
+            args += [value, not value.isascii(), value.lower()]
+    for field, op in (("year", "="), ("year_from", ">="), ("year_to", "<=")):
+        value = getattr(filters, field)
         if value is not None:
             clauses.append(f"year {op} ?")
             args.append(value)
-    if filters.author:
-        clauses.append("instr(lower(authors), lower(?)) > 0")
-        args.append(filters.author)
+    if filters.author and filters.author.strip():
+        words = name_terms(filters.author)
+        clauses += ["instr(author_terms, ?) > 0"] * len(words) or ["0"]
+        args += [f" {w} " for w in words]
     if filters.has_code is not None:
         clauses.append("code_urls != '[]'" if filters.has_code else "code_urls = '[]'")
     return clauses, args
 
 
-def ids_matching(db: sqlite3.Connection, filters: Any) -> set[str]:
-    """Ids of papers passing search filters (a ``SearchFilters``), for filtering vector search."""
+def _where(filters: Filters) -> tuple[str, list[Any]]:
     clauses, args = filter_sql(filters)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return {row[0] for row in db.execute(f"SELECT id FROM papers{where}", args)}
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class SQLitePapers:
+    """``store.protocol.PaperReads`` over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _source_refs(self, paper_ids: builtins.list[str]) -> dict[str, builtins.list[tuple[int, SourceRef]]]:
+        out: dict[str, builtins.list[tuple[int, SourceRef]]] = {pid: [] for pid in paper_ids}
+        for chunk, marks in in_chunks(paper_ids):
+            rows = self.db.execute(
+                "SELECT r.paper_id, r.id, f.name, f.format, coalesce(r.record_id, r.position), r.line"
+                f" FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id IN ({marks})"
+                " ORDER BY r.id",
+                chunk,
+            )
+            for pid, pk, name, fmt, rid, line in rows:
+                out[pid].append((pk, SourceRef(name, fmt, str(rid), line)))
+        return out
+
+    def _to_papers(self, rows: builtins.list[tuple[Any, ...]], with_sources: bool = True) -> builtins.list[Paper]:
+        refs = self._source_refs([r[0] for r in rows]) if with_sources else {r[0]: [] for r in rows}
+        papers = []
+        for row in rows:
+            data = dict(zip(COLUMN_NAMES, row))
+            for name in JSON_FIELDS:
+                data[name] = _json(data[name])
+            by_pk = dict(refs[data["id"]])
+            origin = _json(data.pop("field_sources"))
+            papers.append(Paper(
+                **data,
+                field_sources={k: by_pk[pk] for k, pk in origin.items() if pk in by_pk},
+                sources=[ref for _, ref in refs[data["id"]]],
+            ))
+        return papers
+
+    def get(self, paper_id: str) -> Paper:
+        row = self.db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no paper with id {paper_id!r}", hint=NOT_FOUND_HINT)
+        return self._to_papers([row])[0]
+
+    def exists(self, paper_id: str) -> bool:
+        return self.db.one("SELECT 1 FROM papers WHERE id = ?", (paper_id,)) is not None
+
+    def list(self, filters: Filters, limit: int | None = 50, offset: int = 0) -> builtins.list[Paper]:
+        where, args = _where(filters)
+        sql = f"SELECT {PAPER_COLUMNS} FROM papers{where} ORDER BY venue, year, title, id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args = [*args, limit, offset]
+        return self._to_papers(self.db.execute(sql, args).fetchall())
+
+    def iter(self, filters: Filters, chunk: int = 1000) -> Iterator[Paper]:
+        offset = 0
+        while True:
+            batch = self.list(filters, limit=chunk, offset=offset)
+            yield from batch
+            if len(batch) < chunk:
+                return
+            offset += chunk
+
+    def count(self, filters: Filters) -> int:
+        where, args = _where(filters)
+        return int(self.db.one(f"SELECT count(*) FROM papers{where}", args))
+
+    def ids_matching(self, filters: Filters) -> set[str]:
+        where, args = _where(filters)
+        return {row[0] for row in self.db.execute(f"SELECT id FROM papers{where}", args)}
+
+    def by_ids(self, ids: builtins.list[str], with_sources: bool = True) -> dict[str, Paper]:
+        """The papers with these ids (unknown ids are left out), with their sources unless told
+        not to (indexers need only the text: sources cost a second query per chunk)."""
+        out: dict[str, Paper] = {}
+        for chunk, marks in in_chunks(ids):
+            rows = self.db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk).fetchall()
+            out.update((p.id, p) for p in self._to_papers(rows, with_sources))
+        return out
+
+    def for_indexing(self, ids: builtins.list[str]) -> dict[str, Paper]:
+        """The papers with these ids, holding only what indexers read (text, authors, keywords,
+        venue, year, track, session, code links); about twice as fast as ``by_ids``."""
+        out: dict[str, Paper] = {}
+        columns = ", ".join(INDEX_COLUMNS)
+        for chunk, marks in in_chunks(ids):
+            for pid, title, authors, abstract, venue, year, track, session, keywords, code_urls in self.db.execute(
+                f"SELECT {columns} FROM papers WHERE id IN ({marks})", chunk
+            ):
+                out[pid] = Paper(id=pid, title=title, authors=_json(authors), abstract=abstract, venue=venue,
+                                 year=year, track=track, session=session, keywords=_json(keywords),
+                                 code_urls=_json(code_urls))
+        return out
+
+    def records_of(self, paper_id: str) -> builtins.list[tuple[SourceRef, Record]]:
+        if not self.exists(paper_id):
+            raise NotFound(f"no paper with id {paper_id!r}", hint=NOT_FOUND_HINT)
+        rows = self.db.execute(
+            "SELECT f.name, f.format, coalesce(r.record_id, r.position), r.line, r.data, r.position"
+            " FROM records r JOIN files f ON f.id = r.file_id WHERE r.paper_id = ? ORDER BY r.id",
+            (paper_id,),
+        )
+        return [
+            (SourceRef(name, fmt, str(rid), line), record_from_dict(json.loads(data), pos, line))
+            for name, fmt, rid, line, data, pos in rows
+        ]
+
+    def identities(self, paper_ids: builtins.list[str]) -> dict[str, builtins.list[tuple[str, str]]]:
+        """Each paper's records as (source id, record key), oldest first."""
+        out: dict[str, builtins.list[tuple[str, str]]] = {pid: [] for pid in paper_ids}
+        for chunk, marks in in_chunks(paper_ids):
+            rows = self.db.execute(
+                "SELECT r.paper_id, f.source_id, r.record_key FROM records r JOIN files f ON f.id = r.file_id"
+                f" WHERE r.paper_id IN ({marks}) ORDER BY r.id", chunk)
+            for pid, source, key in rows:
+                out[pid].append((source, key))
+        return out
+
+    def source_names(self) -> dict[str, str]:
+        """Source id -> the name of the file it was read from."""
+        return {s: n for s, n in self.db.execute("SELECT source_id, name FROM files ORDER BY id")}
+
+    def file_by_fingerprint(self, fingerprint: str) -> FileState | None:
+        """The stored file this exact ingest (content and options) made, from any path."""
+        row = self.db.execute(
+            "SELECT id, name, path, fingerprint, source_id, format, records, claimed_total, page_venue, page_track"
+            " FROM files WHERE fingerprint = ? ORDER BY id LIMIT 1", (fingerprint,)
+        ).fetchone()
+        return None if row is None else FileState(*row)
+
+    def files(self) -> builtins.list[dict[str, Any]]:
+        cols = ["name", "path", "format", "records", "claimed_total", "page_venue", "page_track", "ingested_at"]
+        rows = self.db.execute(
+            f"SELECT {', '.join('f.' + c for c in cols)},"
+            " (SELECT count(DISTINCT paper_id) FROM records r WHERE r.file_id = f.id)"
+            " FROM files f ORDER BY f.id"
+        )
+        return [dict(zip([*cols, "papers"], row)) for row in rows]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per venue/year/track, per source file (with claimed totals), and field coverage."""
+        one = self.db.one
+        coverage = {
+            name: one(f"SELECT count(*) FROM papers WHERE {cond}")
+            for name, cond in {
+                "title": "title != ''", "abstract": "abstract != ''", "authors": "authors != '[]'",
+                "venue": "venue IS NOT NULL", "year": "year IS NOT NULL", "track": "track IS NOT NULL",
+                "session": "session IS NOT NULL", "code": "code_urls != '[]'", "keywords": "keywords != '[]'",
+            }.items()
+        }
+        venues = [
+            {"venue": v, "year": y, "track": t, "papers": n}
+            for v, y, t, n in self.db.execute(
+                "SELECT venue, year, track, count(*) FROM papers GROUP BY venue, year, track ORDER BY venue, year, track"
+            )
+        ]
+        return {
+            "papers": one("SELECT count(*) FROM papers"),
+            "records": one("SELECT count(*) FROM records"),
+            "files": self.files(),
+            "multi_source_papers": one(
+                "SELECT count(*) FROM (SELECT paper_id FROM records GROUP BY paper_id HAVING count(DISTINCT file_id) > 1)"
+            ),
+            "coverage": coverage,
+            "venues": venues,
+        }
+
+    # -- venue overviews -------------------------------------------------------------------------
+    def venue_years(self) -> builtins.list[dict[str, Any]]:
+        """One row per (venue, year): papers, tracks, sessions, and papers with code."""
+        rows = self.db.execute(
+            "SELECT venue, year, count(*), count(DISTINCT track), count(DISTINCT session),"
+            " sum(code_urls != '[]') FROM papers GROUP BY venue, year ORDER BY venue IS NULL, venue, year DESC"
+        )
+        keys = ("venue", "year", "papers", "tracks", "sessions", "with_code")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def venue_tracks(self, venue: str | None, year: int | None) -> builtins.list[dict[str, Any]]:
+        """Papers per (track, session) of one venue and year (None: the value is unknown)."""
+        v_sql, v_args = _same("venue", venue)
+        y_sql, y_args = _same("year", year)
+        rows = self.db.execute(
+            f"SELECT track, session, count(*) FROM papers WHERE {v_sql} AND {y_sql}"
+            " GROUP BY track, session ORDER BY track IS NULL, track, session IS NULL, session",
+            [*v_args, *y_args],
+        )
+        return [{"track": t, "session": s, "papers": n} for t, s, n in rows]
+
+    def venue_sources(self, venue: str | None, year: int | None) -> builtins.list[dict[str, Any]]:
+        """The files that hold papers of one venue and year, with what each page claims to list."""
+        v_sql, v_args = _same("p.venue", venue)
+        y_sql, y_args = _same("p.year", year)
+        rows = self.db.execute(
+            "SELECT f.name, f.format, f.records, f.claimed_total, f.page_venue, f.page_track,"
+            " count(DISTINCT r.paper_id) FROM files f JOIN records r ON r.file_id = f.id"
+            f" JOIN papers p ON p.id = r.paper_id WHERE {v_sql} AND {y_sql} GROUP BY f.id ORDER BY f.id",
+            [*v_args, *y_args],
+        )
+        keys = ("file", "format", "records", "claimed_total", "page_venue", "page_track", "papers")
+        return [dict(zip(keys, row)) for row in rows]
+
+
+def _same(column: str, value: Any) -> tuple[str, list[Any]]:
+    """``column = value`` where a None value means the column is NULL."""
+    if value is None:
+        return f"{column} IS NULL", []
+    return f"{column} = ?", [value]  # exact, so the (venue, year) index is used

@@ -1,0 +1,142 @@
+"""Reading request parameters and bodies: every bad value becomes ``InvalidInput`` (400) naming
+the parameter, never a 500."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from ..errors import InvalidInput
+from ..filters import Filters, bool_value, year_value
+from ..ingest import Overrides, registry
+from ..search.types import REQUEST_MODES
+from . import security
+
+MAX_K = 100
+MAX_OFFSET = 10_000
+MAX_QUERY_CHARS = 500
+TEXT_FILTERS = ("venue", "track", "session", "author")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    mode: str = "auto"
+    page: int = 1
+    k: int = 20
+    filters: Filters = field(default_factory=Filters)
+    explicit_k: bool = False  # ``k`` was in the request: links to other pages keep it
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.k
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str], default_mode: str, default_k: int) -> SearchParams:
+        mode = query.get("mode") or default_mode
+        if mode not in REQUEST_MODES:
+            raise InvalidInput(f"unknown search mode {mode!r}", hint=f"use one of {', '.join(REQUEST_MODES)}")
+        k = min(max(int_param(query, "k") or default_k, 1), MAX_K)
+        page = max(int_param(query, "page") or 1, 1)
+        if page * k > MAX_OFFSET:
+            raise InvalidInput("that page is too deep", hint="narrow the query with a filter")
+        values: dict[str, Any] = {name: (query.get(name) or "").strip() or None for name in TEXT_FILTERS}
+        values |= {name: year_param(query, name) for name in ("year", "year_from", "year_to")}
+        code = (query.get("has_code") or "").strip()
+        values["has_code"] = bool_value(code, "has_code") if code else None
+        return cls((query.get("q") or "").strip()[:MAX_QUERY_CHARS], mode, page, k, Filters(**values),
+                   bool((query.get("k") or "").strip()))
+
+    def as_query(self) -> dict[str, Any]:
+        """The parameters that reproduce this page (``k`` when it was asked for)."""
+        values: dict[str, Any] = {"q": self.q, "mode": self.mode, **self.filters.to_dict()}
+        if self.explicit_k:
+            values["k"] = self.k
+        if "has_code" in values:
+            values["has_code"] = int(values["has_code"])
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def int_param(query: Mapping[str, str], name: str) -> int | None:
+    """A whole-number parameter, or None when absent; InvalidInput (400) when it is not one
+    (ASCII digits only: ``'²'.isdigit()`` is true, ``int('²')`` fails)."""
+    value = (query.get(name) or "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):
+        raise InvalidInput(f"{name} must be a whole number, not {value[:40]!r}", hint=f"e.g. {name}=2")
+    return int(value)
+
+
+def year_param(query: Mapping[str, str], name: str) -> int | None:
+    value = (query.get(name) or "").strip()
+    return year_value(value, name) if value else None
+
+
+def venue_args(request: Request) -> tuple[str | None, int | None]:
+    """``/venue/ICLR/2023``; ``-`` stands for an unknown venue or year."""
+    venue, year = request.path_params["venue"], request.path_params["year"]
+    if year == "-":
+        return (None if venue == "-" else venue), None
+    return (None if venue == "-" else venue), year_value(year, "the year in the path")
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body is not valid JSON", hint="send a JSON object") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", hint='e.g. {"tag": "to-read"}')
+    return body
+
+
+@dataclass
+class IngestInput:
+    name: str
+    data: bytes
+    format: str | None = None
+    overrides: Overrides = field(default_factory=Overrides)
+
+
+async def read_ingest(request: Request) -> IngestInput:
+    """The pasted text or uploaded file of a form or JSON body, with the user's overrides; only
+    once the request may write (``security.check_write``)."""
+    limit = request.app.state.settings.max_upload_bytes
+    if request.headers.get("content-type", "").startswith("application/json"):
+        values, form = await json_body(request), None
+    else:
+        form = await request.form(max_files=1, max_fields=20, max_part_size=limit)
+        values = dict(form.items())
+    security.check_write(request, form)
+    upload = values.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        name, data = PurePath(upload.filename.replace("\\", "/")).name or "upload", await upload.read()
+    else:
+        text = str(values.get("text") or "")
+        if not text.strip():
+            raise InvalidInput("nothing to import", hint="paste the listing text or choose a file")
+        data = text.replace("\r\n", "\n").encode("utf-8", "replace")
+        name = str(values.get("name") or "").strip() or f"pasted-{hashlib.sha256(data).hexdigest()[:10]}.txt"
+    fmt = str(values.get("format") or "") or None
+    if fmt is not None and fmt not in registry.parsers():
+        raise InvalidInput(f"unknown format {fmt!r}", hint="see /api/formats")
+    year = year_param({"year": str(values.get("year") or "")}, "year")
+    over = Overrides(**{k: (str(values.get(k) or "").strip() or None) for k in ("venue", "track", "session")}, year=year)
+    return IngestInput(PurePath(name).name[:200], data, fmt, over)
+
+
+def text_field(body: dict[str, Any], name: str) -> str:
+    """A string field of the body (the core checks its content)."""
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name!r} is missing", hint=f"send {{\"{name}\": \"…\"}}")
+    return value

@@ -1,0 +1,129 @@
+"""One data function per page: a JSON-ready dict from one core call, which ``pages.py`` renders
+as HTML and ``api.py`` returns as JSON at the URL each page links to (Datasette's habit), so the
+API is the UI's data and the two cannot drift. Presentation only: links, labels, ordering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote_plus
+
+from ..app import Atlas
+from ..ingest import FileReport
+from ..models import paper_to_dict
+from ..search import related, search
+from ..search.types import MODES, Hit, hit_to_dict
+from ..services import catalog, library
+from ..services.ingest import ingest_bytes
+from . import security
+from .params import IngestInput, SearchParams
+
+FACET_ORDER = ("venue", "year", "track", "session", "author")
+EXPORT_FORMATS = ("bibtex", "csl", "csv", "markdown", "jsonl")
+RELATED_K = 10
+
+
+def hit_rows(atlas: Atlas, hits: list[Hit]) -> list[dict[str, Any]]:
+    """The rows of a result list in the one hit shape, with each paper's library state."""
+    states = atlas.store.library.states([h.id for h in hits])
+    return [hit_to_dict(h, states.get(h.id)) for h in hits if h.paper is not None]
+
+
+def search_data(atlas: Atlas, params: SearchParams) -> dict[str, Any]:
+    res = search(atlas, params.q, mode=params.mode, k=params.k, offset=params.offset, filters=params.filters)
+    data = res.to_dict(atlas.store.library.states([h.id for h in res.hits]))
+    query = params.as_query()
+    fields = sorted(res.facets, key=lambda f: (FACET_ORDER.index(f) if f in FACET_ORDER else 99, f))
+    return {**data, "query": params.q, "params": query, "requested_mode": params.mode, "modes": ["auto", *MODES],
+            "facets": {f: facet_values(query, f, res.facets[f]) for f in fields}}
+
+
+def facet_values(query: dict[str, Any], name: str, counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Each value with its count, whether it is the active filter, and the link that toggles it."""
+    rest = security.query_string({k: v for k, v in query.items() if k not in (name, "page")})
+    current = str(query.get(name, "")).lower()
+    prefix = "/?" + (rest + "&" if rest else "") + quote_plus(name) + "="
+    out = []
+    for value, count in counts:
+        active = current == str(value).lower()
+        out.append({"value": str(value), "count": count, "active": active,
+                    "href": "/?" + rest if active else prefix + quote_plus(str(value))})
+    return out
+
+
+def has_math(text: str) -> bool:
+    import re
+
+    return bool(re.search(r"\$[^$]+\$|\\\(|\\\[", text))
+
+
+def paper_data(atlas: Atlas, paper_id: str) -> dict[str, Any]:
+    d = catalog.paper_detail(atlas, paper_id)
+    fields_from: dict[Any, list[str]] = {}
+    for name, ref in d.paper.field_sources.items():
+        fields_from.setdefault(ref, []).append(name)
+    sources = [{"file": ref.file, "format": ref.format, "record_id": ref.record_id, "line": ref.line,
+                "fields": sorted(fields_from.get(ref, [])), "title": rec.title, "venue": rec.venue,
+                "year": rec.year, "track": rec.track, "session": rec.session, "counters": rec.counters}
+               for ref, rec in d.records]
+    lists = [{"id": lst.id, "name": lst.name, "has": paper_id in lst.paper_ids} for lst in d.lists]
+    return {"paper": paper_to_dict(d.paper), "sources": sources, "bibtex": d.bibtex,
+            "has_math": has_math(d.paper.title + " " + d.paper.abstract), "library": d.state.to_dict(),
+            "lists": lists, "related_url": f"/api/paper/{paper_id}/related"}
+
+
+def related_data(atlas: Atlas, paper_id: str, k: int = RELATED_K) -> dict[str, Any]:
+    hits = related(atlas, paper_id, k)
+    return {"paper_id": paper_id, "title": catalog.get_paper(atlas, paper_id).title, "hits": hit_rows(atlas, hits)}
+
+
+def venues_data(atlas: Atlas) -> dict[str, Any]:
+    return {"venues": catalog.venues(atlas)}
+
+
+def venue_data(atlas: Atlas, venue: str | None, year: int | None) -> dict[str, Any]:
+    v = catalog.venue_overview(atlas, venue, year)
+    return {"venue": v.venue, "year": v.year, "papers": v.papers, "tracks": v.tracks, "sources": v.sources}
+
+
+def export_links(**which: Any) -> dict[str, str]:
+    return {fmt: "/api/library/export?" + security.query_string({"format": fmt, **which}) for fmt in EXPORT_FORMATS}
+
+
+def library_data(atlas: Atlas) -> dict[str, Any]:
+    lib = library.library(atlas)
+    papers = {pid: _brief(p) for pid, p in lib.papers.items()}
+
+    def pick(ids: list[str]) -> list[dict[str, Any]]:
+        return [papers[i] for i in ids if i in papers]
+
+    return {
+        "starred": pick(lib.starred), "exports": export_links(starred=1),
+        "tags": [{"tag": t, "count": n, "papers": pick(lib.tagged[t]), "exports": export_links(tag=t)} for t, n in lib.tags],
+        "notes": [{"paper": papers.get(n.paper_id, {"id": n.paper_id, "label": n.paper_id}), "body": n.body,
+                   "updated_at": n.updated_at} for n in lib.notes],
+        "lists": [{"id": lst.id, "name": lst.name, "created_at": lst.created_at, "papers": pick(lst.paper_ids),
+                   "exports": export_links(list=lst.id)} for lst in lib.lists],
+    }
+
+
+def _brief(p: Any) -> dict[str, Any]:
+    row = hit_to_dict(Hit(p.id, 0.0, p))
+    return {k: row[k] for k in ("id", "title", "label", "authors", "venue", "year", "track", "session", "code_urls",
+                                "url", "counters")}
+
+
+def formats_data(atlas: Atlas) -> dict[str, Any]:
+    return {"formats": catalog.formats()}
+
+
+def ingest_data(atlas: Atlas, given: IngestInput) -> dict[str, Any]:
+    """Store one pasted text or uploaded file; the report says what was found (a bad file's
+    report carries its error)."""
+    report: FileReport = ingest_bytes(atlas, given.name, given.data, format=given.format, overrides=given.overrides)
+    if report.new or report.merged or report.updated:
+        atlas.warm_up()  # the next search finds the keyword index up to date
+    return {"ok": report.ok, "report": report.to_dict(), "papers_in_catalog": catalog.count(atlas)}
+
+
+DataFunction = Callable[..., dict[str, Any]]
