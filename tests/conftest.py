@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import paperatlas
-from paperatlas.catalog import Catalog
+from paperatlas import Atlas, Settings
 
 SAMPLES = Path(paperatlas.__file__).parent / "samples"
 
@@ -15,13 +16,21 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own PAPERATLAS_HOME, so no test touches ~/.paperatlas."""
     home = tmp_path / "home"
     monkeypatch.setenv("PAPERATLAS_HOME", str(home))
+    for name in ("PAPERATLAS_CONFIG", "PAPERATLAS_DB", "PAPERATLAS_SEARCH_MODE", "PAPERATLAS_EMBEDDER"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
-    with Catalog(tmp_path / "catalog.sqlite") as cat:
-        yield cat
+def settings(_home: Path) -> Settings:
+    return Settings(home=_home)
+
+
+@pytest.fixture
+def atlas(tmp_path: Path, settings: Settings) -> Iterator[Atlas]:
+    """A fresh catalog file in the test's folder, opened as the application opens it."""
+    with Atlas.open(tmp_path / "catalog.sqlite", settings) as opened:
+        yield opened
 
 
 @pytest.fixture

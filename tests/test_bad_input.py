@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from paperatlas.catalog import Catalog
+from paperatlas import Atlas, Filters, Settings
 from paperatlas.cli import cli
 
 
@@ -42,7 +42,7 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     return files
 
 
-def test_every_bad_file_fails_alone(tmp_path: Path) -> None:
+def test_every_bad_file_fails_alone(tmp_path: Path, settings: Settings) -> None:
     bad = _bad_files(tmp_path)
     good = _good(tmp_path)
     db = tmp_path / "c.sqlite"
@@ -55,9 +55,9 @@ def test_every_bad_file_fails_alone(tmp_path: Path) -> None:
         assert lines, f"no error line for {name}"
         assert any(expect in line for line in lines), (name, lines)
     assert result.output.count("hint:") >= len(bad)
-    with Catalog(db) as cat:
-        assert [p.title for p in cat.iter_papers()] == ["A Good Paper"]
-        assert [f["name"] for f in cat.files()] == ["good.jsonl"]
+    with Atlas.open(db, settings) as atlas:
+        assert [p.title for p in atlas.store.papers.iter(Filters())] == ["A Good Paper"]
+        assert [f["name"] for f in atlas.store.papers.files()] == ["good.jsonl"]
 
 
 def test_json_report_carries_errors(tmp_path: Path) -> None:
@@ -69,14 +69,14 @@ def test_json_report_carries_errors(tmp_path: Path) -> None:
     assert report["hint"]
 
 
-def test_skip_bad_keeps_the_good_records(tmp_path: Path) -> None:
+def test_skip_bad_keeps_the_good_records(tmp_path: Path, settings: Settings) -> None:
     bad = _bad_files(tmp_path)
     db = tmp_path / "c.sqlite"
     result = CliRunner().invoke(cli, ["ingest", "--db", str(db), "--skip-bad", str(bad["notitle.jsonl"][0])])
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output
-    with Catalog(db) as cat:
-        assert [p.title for p in cat.iter_papers()] == ["Fine"]
+    with Atlas.open(db, settings) as atlas:
+        assert [p.title for p in atlas.store.papers.iter(Filters())] == ["Fine"]
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

@@ -7,111 +7,35 @@ The browser must be installed (``apt-get install chromium``); without it these t
 
 from __future__ import annotations
 
-import json
-import shutil
-import socket
-import tempfile
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-import uvicorn
+from _web_helpers import SAMPLES, SHOTS, LiveServer, browser_context, build_seeded, shoot  # noqa: F401 (fixture)
 
-from paperatlas.catalog import Catalog
-from paperatlas.ingest import Overrides, ingest_paths
-from paperatlas.web import Settings, create_app
-
-ROOT = Path(__file__).parent.parent
-SAMPLES = ROOT / "paperatlas" / "samples"
-SHOTS = ROOT / "bench" / "out" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-
-# -- a live server and a browser (shared with test_xss.py) -------------------------------------------
-class LiveServer:
-    """The app under uvicorn in a background thread, on 127.0.0.1 and a free port."""
-
-    def __init__(self, db_path: Path, settings: Settings | None = None) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.url = "http://127.0.0.1:%d" % sock.getsockname()[1]
-        config = uvicorn.Config(create_app(db_path, settings or Settings()), log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def ingest_seeds(path: Path) -> None:
-    manifest = json.loads((SAMPLES / "manifest.json").read_text())["files"]
-    with Catalog(path) as catalog:
-        for seed in sorted(SAMPLES.glob("*.txt")):
-            known = {k: v for k, v in manifest[seed.name].items() if k in ("venue", "year", "track", "session")}
-            ingest_paths(catalog, [seed], overrides=Overrides(**known))
-
-
-def launch_chromium(playwright: Any, user_dir: str) -> Any:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package `chromium` (apt-get install -y chromium); "
-                    "browser tests fail rather than skip without it", pytrace=False)
-    return playwright.chromium.launch_persistent_context(
-        user_dir, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, accept_downloads=True,
-        viewport={"width": 1280, "height": 900},
-    )
-
-
-@pytest.fixture(scope="module")
-def browser_context() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright (Python) is missing: pip install 'paperatlas[test]'", pytrace=False)
-    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="paperatlas-chromium-") as user_dir:
-        context = launch_chromium(p, user_dir)
-        context.set_default_timeout(15_000)
-        yield context
-        context.close()
+from paperatlas import Atlas, Settings
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    db = tmp_path_factory.mktemp("live") / "catalog.sqlite"
-    ingest_seeds(db)
-    server = LiveServer(db)
-    yield server
-    server.stop()
+    folder = tmp_path_factory.mktemp("live")
+    settings = Settings(home=folder / "home")
+    db = build_seeded(folder / "catalog.sqlite", settings)
+    with Atlas.open(db, settings) as atlas:
+        server = LiveServer(atlas)
+        yield server
+        server.stop()
 
 
 @pytest.fixture
-def page(browser_context: Any) -> Iterator[Any]:
+def page(browser_context: Any) -> Iterator[Any]:  # noqa: F811
     page = browser_context.new_page()
     page.problems = []  # console errors (CSP violations, script errors) and page errors
     page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
     yield page
     page.close()
-
-
-def shoot(page: Any, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000, f"{path} looks empty"
-    return path
 
 
 def api(page: Any, live: LiveServer, path: str) -> Any:

@@ -10,32 +10,26 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from paperatlas import export, library
-from paperatlas.catalog import Catalog
+from paperatlas import Atlas, Filters, export
 from paperatlas.cli import cli
-from paperatlas.errors import NotFound
-from paperatlas.ingest import Overrides, ingest_paths
-from paperatlas.library import LibraryError
+from paperatlas.errors import LibraryError, NotFound
 from paperatlas.models import Paper
-
-SAMPLES = Path(__file__).parent.parent / "paperatlas" / "samples"
-
-
-@pytest.fixture
-def seeded(catalog: Catalog) -> Catalog:
-    manifest = json.loads((SAMPLES / "manifest.json").read_text())["files"]
-    for path in sorted(SAMPLES.glob("*.txt")):
-        known = {k: v for k, v in manifest[path.name].items() if k in ("venue", "year", "track", "session")}
-        ingest_paths(catalog, [path], overrides=Overrides(**known))
-    return catalog
+from paperatlas.services import library
+from paperatlas.services.ingest import ingest_samples
 
 
 @pytest.fixture
-def ids(seeded: Catalog) -> list[str]:
-    return [p.id for p in seeded.papers(limit=6)]
+def seeded(atlas: Atlas) -> Atlas:
+    ingest_samples(atlas)
+    return atlas
 
 
-def test_star_unstar_round_trip(seeded: Catalog, ids: list[str]) -> None:
+@pytest.fixture
+def ids(seeded: Atlas) -> list[str]:
+    return [p.id for p in seeded.store.papers.list(Filters(), limit=6)]
+
+
+def test_star_unstar_round_trip(seeded: Atlas, ids: list[str]) -> None:
     assert library.star(seeded, ids[0]).starred
     assert library.star(seeded, ids[0]).starred  # starring twice is harmless
     library.star(seeded, ids[1])
@@ -44,7 +38,7 @@ def test_star_unstar_round_trip(seeded: Catalog, ids: list[str]) -> None:
     assert [p.id for p in library.selection(seeded, starred=True)] == [ids[1]]
 
 
-def test_unknown_paper_is_not_found_and_changes_nothing(seeded: Catalog, ids: list[str]) -> None:
+def test_unknown_paper_is_not_found_and_changes_nothing(seeded: Atlas, ids: list[str]) -> None:
     with pytest.raises(NotFound):
         library.star(seeded, "no-such-id")
     lst = library.create_list(seeded, "to read")
@@ -56,7 +50,7 @@ def test_unknown_paper_is_not_found_and_changes_nothing(seeded: Catalog, ids: li
     assert library.get_list(seeded, lst.id).paper_ids == []
 
 
-def test_tags_are_cleaned_and_counted(seeded: Catalog, ids: list[str]) -> None:
+def test_tags_are_cleaned_and_counted(seeded: Atlas, ids: list[str]) -> None:
     assert library.add_tag(seeded, ids[0], "  To   Read ").tags == ["to read"]
     library.add_tag(seeded, ids[1], "to read")
     library.add_tag(seeded, ids[1], "diffusion")
@@ -70,7 +64,7 @@ def test_tags_are_cleaned_and_counted(seeded: Catalog, ids: list[str]) -> None:
         library.add_tag(seeded, ids[0], "x" * 65)
 
 
-def test_notes_set_replace_delete(seeded: Catalog, ids: list[str]) -> None:
+def test_notes_set_replace_delete(seeded: Atlas, ids: list[str]) -> None:
     assert library.set_note(seeded, ids[0], "first").note == "first"
     assert library.set_note(seeded, ids[0], "second\nline").note == "second\nline"
     assert [n.body for n in library.library(seeded).notes] == ["second\nline"]
@@ -80,7 +74,7 @@ def test_notes_set_replace_delete(seeded: Catalog, ids: list[str]) -> None:
         library.set_note(seeded, ids[0], "x" * (library.NOTE_MAX + 1))
 
 
-def test_reading_lists(seeded: Catalog, ids: list[str]) -> None:
+def test_reading_lists(seeded: Atlas, ids: list[str]) -> None:
     lst = library.create_list(seeded, " ICLR  posters ")
     assert lst.name == "ICLR posters"
     with pytest.raises(LibraryError, match="exists"):
@@ -103,7 +97,7 @@ def test_reading_lists(seeded: Catalog, ids: list[str]) -> None:
         library.find_list(seeded, "posters")
 
 
-def test_states_of_many_papers_at_once(seeded: Catalog, ids: list[str]) -> None:
+def test_states_of_many_papers_at_once(seeded: Atlas, ids: list[str]) -> None:
     library.star(seeded, ids[0])
     library.add_tag(seeded, ids[1], "a")
     library.set_note(seeded, ids[2], "n")
@@ -112,20 +106,20 @@ def test_states_of_many_papers_at_once(seeded: Catalog, ids: list[str]) -> None:
     assert states[ids[1]].tags == ["a"] and states[ids[2]].note == "n" and states[ids[3]].tags == []
 
 
-def _export(catalog: Catalog, fmt: str, **which: object) -> str:
+def _export(atlas: Atlas, fmt: str, **which: object) -> str:
     buf = io.StringIO()
-    library.export_selection(catalog, buf, fmt, **which)
+    library.export_selection(atlas, buf, fmt, **which)
     return buf.getvalue()
 
 
-def test_bibtex_of_starred_papers(seeded: Catalog, ids: list[str]) -> None:
+def test_bibtex_of_starred_papers(seeded: Atlas, ids: list[str]) -> None:
     for pid in ids[:3]:
         library.star(seeded, pid)
     text = _export(seeded, "bibtex", starred=True)
     assert text.count("\n@") + text.startswith("@") == 3
     for pid in ids[:3]:
-        assert seeded.get(pid).title.split()[0].strip("{}$\\") in text
-    assert seeded.get(ids[4]).title not in text
+        assert seeded.store.papers.get(pid).title.split()[0].strip("{}$\\") in text
+    assert seeded.store.papers.get(ids[4]).title not in text
 
 
 def test_csl_json_fields() -> None:
@@ -169,7 +163,7 @@ def test_markdown_is_readable_and_inert() -> None:
     assert lines[-1] == "2. [Good](https://openreview.net/forum?id=Q%20%281%29) — X Y"
 
 
-def test_csv_and_markdown_of_a_tag(seeded: Catalog, ids: list[str]) -> None:
+def test_csv_and_markdown_of_a_tag(seeded: Atlas, ids: list[str]) -> None:
     library.add_tag(seeded, ids[0], "read")
     library.add_tag(seeded, ids[3], "read")
     rows = list(csv.DictReader(io.StringIO(_export(seeded, "csv", tag="read"))))
@@ -180,8 +174,8 @@ def test_csv_and_markdown_of_a_tag(seeded: Catalog, ids: list[str]) -> None:
         library.selection(seeded)
 
 
-def test_cli_commands(seeded: Catalog, ids: list[str], tmp_path: Path) -> None:
-    db = ["--db", str(seeded.path)]
+def test_cli_commands(seeded: Atlas, ids: list[str], tmp_path: Path) -> None:
+    db = ["--db", str(seeded.store.path)]
     seeded.close()
     run = CliRunner().invoke
     assert run(cli, ["star", ids[0], ids[1], *db]).exit_code == 0
@@ -202,3 +196,24 @@ def test_cli_commands(seeded: Catalog, ids: list[str], tmp_path: Path) -> None:
     assert len(csl) == 1 and csl[0]["title"] and csl[0]["type"] in ("paper-conference", "article")
     bad = run(cli, ["star", "nope", *db])
     assert bad.exit_code == 1 and "no paper with id" in bad.output
+
+
+def test_changes_of_many_check_every_id_first(seeded: Atlas, ids: list[str]) -> None:
+    with pytest.raises(NotFound):
+        library.set_stars(seeded, [ids[0], "no-such-id", ids[1]])
+    assert library.selection(seeded, starred=True) == []  # a typo changes nothing
+    assert [s.starred for s in library.set_stars(seeded, ids[:2])] == [True, True]
+    assert [s.starred for s in library.set_stars(seeded, ids[:1], starred=False)] == [False]
+    with pytest.raises(LibraryError, match="empty"):
+        library.set_tags(seeded, ids[2], ["good", "  "])
+    assert library.state(seeded, ids[2]).tags == []
+    assert library.set_tags(seeded, ids[2], ["Good", "later"]).tags == ["good", "later"]
+    assert library.set_tags(seeded, ids[2], ["LATER"], present=False).tags == ["good"]
+    library.create_list(seeded, "week 2")
+    with pytest.raises(NotFound):
+        library.change_list(seeded, "week 2", [ids[3], "no-such-id"])
+    assert library.find_list(seeded, "week 2").paper_ids == []
+    assert library.change_list(seeded, "week 2", [ids[3], ids[4]]).paper_ids == [ids[3], ids[4]]
+    assert library.change_list(seeded, "week 2", [ids[3]], present=False).paper_ids == [ids[4]]
+    with pytest.raises(NotFound):
+        library.change_list(seeded, "no such list", [ids[0]])

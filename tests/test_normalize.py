@@ -5,7 +5,6 @@ papers.cool, Paper Copilot, a HF dataset viewer dump and HF daily papers)."""
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

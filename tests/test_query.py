@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -133,11 +131,10 @@ def test_only_punctuation_asks_for_nothing() -> None:
         assert not q.positive and not q.excluded, text
 
 
-def test_long_junk_is_cut_and_fast() -> None:
+def test_long_junk_is_cut() -> None:
+    """(How fast: bench/query_robustness.py.)"""
     junk = ("lorem (ipsum) \"dolor AND -sit OR ~amet^2 title: " * 300)[:10_000]
-    t0 = time.perf_counter()
     q = parse_query(junk)
-    assert time.perf_counter() - t0 < 0.05
     n = len(q.terms) + len(q.required) + len(q.excluded) + sum(map(len, q.phrases))
     assert n <= MAX_TERMS
     assert any(str(MAX_CHARS) in note for note in q.notes)

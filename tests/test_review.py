@@ -1,20 +1,22 @@
 """Merging in the catalog: the review queue, merge and split by hand, decisions that survive
-re-ingest and rebuilding, library state that follows a merge, the group guard, bad titles."""
+re-ingest, rebuilding and moving the data folder, library state that follows a merge, the group
+guard, bad titles."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import paperatlas.cli_merge  # noqa: F401  (registers merges, merge, split)
-from paperatlas.catalog import Catalog, Filters, review
-from paperatlas.catalog.review import MergeError
+from paperatlas import Atlas, Filters, Settings
 from paperatlas.cli import cli
-from paperatlas.errors import NotFound
-from paperatlas.ingest import Overrides, ingest_paths
+from paperatlas.errors import MergeError, NotFound
+from paperatlas.ingest import Overrides
+from paperatlas.services import library, review
+from paperatlas.services.ingest import ingest_paths
 
 AUTHORS = ["Ann Lee", "Bo Chen", "Carla Diaz"]
 ABSTRACT = ("We study how sparse attention patterns emerge in graph networks trained on molecules, and"
@@ -32,16 +34,42 @@ def _paper(title: str, authors: list[str] = AUTHORS, **extra: object) -> dict:
     return {"title": title, "authors": authors, "venue": "ICLR", "year": 2021, **extra}
 
 
-def _one(cat: Catalog, text: str) -> str:
-    [paper] = [p for p in cat.iter_papers() if text.lower() in (p.title + p.abstract).lower()]
+def _count(atlas: Atlas) -> int:
+    return atlas.store.papers.count(Filters())
+
+
+def _papers(atlas: Atlas) -> list:
+    return list(atlas.store.papers.iter(Filters()))
+
+
+def _one(atlas: Atlas, text: str) -> str:
+    [paper] = [p for p in _papers(atlas) if text.lower() in (p.title + p.abstract).lower()]
     return paper.id
 
 
-def _rebuild(cat: Catalog, paths: list[Path]) -> None:
-    """Throw away everything ingest made (decisions stay), then ingest the same files again."""
+def _files(atlas: Atlas, pid: str) -> list[str]:
+    return sorted(s.file for s in atlas.store.papers.get(pid).sources)
+
+
+def _rebuild(atlas: Atlas, paths: list[Path]) -> None:
+    """Throw away everything ingest made (decisions stay), then ingest these files again."""
+    conn = atlas.store.db.conn  # the only raw SQL here: there is no API to forget every file
+    conn.execute("BEGIN IMMEDIATE")
     for table in ("records", "match_keys", "block_keys", "papers", "files", "merge_review"):
-        cat.db.execute(f"DELETE FROM {table}")
-    ingest_paths(cat, paths)
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("COMMIT")
+    ingest_paths(atlas, paths)
+
+
+def _move(paths: list[Path], folder: Path) -> list[Path]:
+    """Move the data files into another folder (as when a data folder is moved or renamed)."""
+    folder.mkdir(parents=True)
+    moved = []
+    for n, path in enumerate(paths):
+        target = folder / f"{n}-{path.name}"
+        shutil.move(path, target)
+        moved.append(target)
+    return moved
 
 
 @pytest.fixture
@@ -58,128 +86,220 @@ def pair(tmp_path: Path) -> list[Path]:
     return [a, b]
 
 
-def test_uncertain_pair_waits_in_the_review_queue(catalog: Catalog, pair: list[Path]) -> None:
-    reports = ingest_paths(catalog, pair)
+def test_uncertain_pair_waits_in_the_review_queue(atlas: Atlas, pair: list[Path]) -> None:
+    reports = ingest_paths(atlas, pair)
     assert (reports[1].merged, reports[1].review) == (1, 1)
     assert reports[1].candidates >= 2
-    [waiting] = review.pending(catalog.db)
-    assert {waiting.title_a, waiting.title_b} == {"Pruning Attention in Molecular Networks", "Learning Sparse Graphs with Attention"}
+    [waiting] = review.pending(atlas)
+    assert {waiting.title_a, waiting.title_b} == {"Pruning Attention in Molecular Networks",
+                                                  "Learning Sparse Graphs with Attention"}
     assert "same authors" in waiting.reason
-    assert catalog.count() == 3
+    assert _count(atlas) == 3
 
 
-def test_reingest_does_not_duplicate_papers_or_queue(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
+def test_reingest_does_not_duplicate_papers_or_queue(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
     pair[1].write_text(pair[1].read_text() + json.dumps(_paper("A Third Paper Appears", ["Fay Gold"])) + "\n")
-    again = ingest_paths(catalog, pair)
+    again = ingest_paths(atlas, pair)
     assert [(r.new, r.merged) for r in again] == [(0, 0), (1, 0)]
-    assert catalog.count() == 4 and len(review.pending(catalog.db)) == 1
+    assert _count(atlas) == 4 and len(review.pending(atlas)) == 1
 
 
-def test_merge_by_hand_moves_records_and_library_state(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    keep, gone = _one(catalog, "Learning Sparse Graphs"), _one(catalog, "Pruning Attention")
-    db = catalog.db
+def test_merge_by_hand_moves_records_and_library_state(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    keep, gone = _one(atlas, "Learning Sparse Graphs"), _one(atlas, "Pruning Attention")
     for pid in (keep, gone):
-        db.execute("INSERT INTO stars VALUES (?, 'then')", (pid,))
-        db.execute("INSERT INTO tags VALUES (?, 'graphs', 'then')", (pid,))
-    db.execute("INSERT INTO tags VALUES (?, 'to-read', 'then')", (gone,))
-    db.execute("INSERT INTO notes VALUES (?, 'my note', 'then')", (gone,))
-    db.execute("INSERT INTO lists (id, name, created_at) VALUES (1, 'week', 'then')")
-    db.execute("INSERT INTO list_items VALUES (1, ?, 1, 'then')", (gone,))
-    review.merge_papers(db, keep, gone)
-    paper = catalog.get(keep)
+        library.star(atlas, pid)
+        library.add_tag(atlas, pid, "graphs")
+    library.add_tag(atlas, gone, "to-read")
+    library.set_note(atlas, gone, "my note")
+    week = library.create_list(atlas, "week", [gone])
+    done = review.merge(atlas, keep, gone)
+    assert done.kind == "merge" and [p.id for p in done.papers] == [keep]
+    paper = atlas.store.papers.get(keep)
     assert {s.file for s in paper.sources} == {"official.jsonl", "submissions.jsonl"}
     assert paper.abstract == ABSTRACT and paper.field_sources["abstract"].file == "submissions.jsonl"
     with pytest.raises(NotFound):
-        catalog.get(gone)
-    assert db.execute("SELECT paper_id FROM stars").fetchall() == [(keep,)]
-    assert sorted(db.execute("SELECT paper_id, tag FROM tags")) == [(keep, "graphs"), (keep, "to-read")]
-    assert db.execute("SELECT paper_id, body FROM notes").fetchall() == [(keep, "my note")]
-    assert db.execute("SELECT paper_id FROM list_items").fetchall() == [(keep,)]
-    assert review.pending(db) == []
-    assert [a.kind for a in review.actions(db)] == ["merge"]
+        atlas.store.papers.get(gone)
+    lib = library.library(atlas)
+    assert lib.starred == [keep]
+    assert lib.tagged == {"graphs": [keep], "to-read": [keep]}
+    assert [(n.paper_id, n.body) for n in lib.notes] == [(keep, "my note")]
+    assert library.get_list(atlas, week.id).paper_ids == [keep]
+    assert library.state(atlas, keep).lists == [week.id]
+    assert review.pending(atlas) == []
+    assert [a.kind for a in review.decisions(atlas)] == ["merge"]
 
 
-def test_merge_decision_survives_reingest_of_a_changed_file(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    keep = _one(catalog, "Learning Sparse Graphs")
-    review.merge_papers(catalog.db, keep, _one(catalog, "Pruning Attention"))
+def test_merge_keeps_both_notes(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    keep, gone = _one(atlas, "Learning Sparse Graphs"), _one(atlas, "Pruning Attention")
+    library.set_note(atlas, keep, "mine")
+    library.set_note(atlas, gone, "theirs")
+    review.merge(atlas, keep, gone)
+    note = library.state(atlas, keep).note
+    assert note.startswith("mine") and note.endswith("theirs")
+
+
+def test_merge_decision_survives_reingest_of_a_changed_file(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    keep = _one(atlas, "Learning Sparse Graphs")
+    review.merge(atlas, keep, _one(atlas, "Pruning Attention"))
     rows = [json.loads(line) for line in pair[1].read_text().splitlines()]
     rows[0]["abstract"] = ABSTRACT + " Revised."
     _write(pair[1], rows)
-    [report] = ingest_paths(catalog, pair[1:])
+    [report] = ingest_paths(atlas, pair[1:])
     assert (report.updated, report.new) == (1, 0)
-    assert len(catalog.get(keep).sources) == 2 and catalog.get(keep).abstract.endswith("Revised.")
+    assert len(atlas.store.papers.get(keep).sources) == 2 and atlas.store.papers.get(keep).abstract.endswith("Revised.")
 
 
-def test_merge_decision_survives_rebuild_in_any_order(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    review.merge_papers(catalog.db, _one(catalog, "Learning Sparse Graphs"), _one(catalog, "Pruning Attention"))
+def test_merge_decision_survives_rebuild_in_any_order(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    review.merge(atlas, _one(atlas, "Learning Sparse Graphs"), _one(atlas, "Pruning Attention"))
     for order in (pair, pair[::-1]):
-        _rebuild(catalog, order)
-        assert catalog.count() == 2
-        merged = _one(catalog, "Pruning Attention") if order[0] == pair[1] else _one(catalog, "Learning Sparse")
-        assert len(catalog.get(merged).sources) == 2
-        assert review.pending(catalog.db) == []
+        _rebuild(atlas, order)
+        assert _count(atlas) == 2
+        merged = _one(atlas, "Pruning Attention") if order[0] == pair[1] else _one(atlas, "Learning Sparse")
+        assert len(atlas.store.papers.get(merged).sources) == 2
+        assert review.pending(atlas) == []
 
 
-def test_split_restores_the_parts_with_their_own_sources(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    keep, gone = _one(catalog, "Learning Sparse Graphs"), _one(catalog, "Pruning Attention")
-    review.merge_papers(catalog.db, keep, gone)
-    parts = review.split_paper(catalog.db, keep)
-    assert parts == [keep, gone]  # the merged-in paper gets its id back
-    assert [s.file for s in catalog.get(keep).sources] == ["official.jsonl"]
-    assert [s.file for s in catalog.get(gone).sources] == ["submissions.jsonl"]
-    assert catalog.get(gone).abstract == ABSTRACT and catalog.get(keep).abstract == ""
-    kinds = [(a.kind, a.undone_at is not None) for a in review.actions(catalog.db)]
+def test_merge_decision_survives_moving_the_data_folder(atlas: Atlas, pair: list[Path], tmp_path: Path) -> None:
+    """Decisions name a file by its content when first read, not by its path: the same files in
+    another folder (under other names) are the same sources."""
+    ingest_paths(atlas, pair)
+    keep = _one(atlas, "Learning Sparse Graphs")
+    review.merge(atlas, keep, _one(atlas, "Pruning Attention"))
+    moved = _move(pair, tmp_path / "moved")
+    assert not pair[0].exists() and not pair[1].exists()
+    again = ingest_paths(atlas, moved)  # the same content from another place: nothing new
+    assert [(r.found, r.unchanged, r.new, r.merged) for r in again] == [(2, 2, 0, 0), (2, 2, 0, 0)]
+    assert _count(atlas) == 2 and _files(atlas, keep) == ["official.jsonl", "submissions.jsonl"]
+    # The moved file then changes: still the same source, its record stays merged.
+    rows = [json.loads(line) for line in moved[1].read_text().splitlines()]
+    rows[0]["abstract"] = ABSTRACT + " Revised."
+    _write(moved[1], rows)
+    [report] = ingest_paths(atlas, moved[1:])
+    assert (report.updated, report.new) == (1, 0)
+    assert _count(atlas) == 2
+    assert atlas.store.papers.get(keep).abstract.endswith("Revised.") and len(atlas.store.papers.get(keep).sources) == 2
+    assert review.pending(atlas) == []
+
+
+def test_decisions_survive_rebuilding_from_a_moved_data_folder(atlas: Atlas, pair: list[Path], tmp_path: Path) -> None:
+    """A catalog rebuilt from copies of the files in another folder, in any order, keeps a hand
+    merge and a keep-apart."""
+    extra = _write(tmp_path / "c" / "more.jsonl", [_paper("Learning Dense Maps with Convolution Layers")])
+    files = [*pair, extra]
+    ingest_paths(atlas, files)
+    assert _count(atlas) == 4
+    review.merge(atlas, _one(atlas, "Learning Sparse Graphs"), _one(atlas, "Pruning Attention"))
+    review.keep_apart(atlas, _one(atlas, "Learning Sparse Graphs"), _one(atlas, "Dense Maps"))
+    assert review.pending(atlas) == []
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    moved = []
+    for n, path in enumerate(files):
+        moved.append(copies / f"renamed{n}.jsonl")
+        shutil.copyfile(path, moved[-1])
+        path.unlink()
+    for order in (moved, moved[::-1], [moved[1], moved[2], moved[0]]):
+        _rebuild(atlas, order)
+        assert _count(atlas) == 3
+        merged = _one(atlas, "sparse attention patterns")  # the abstract only the merged paper has
+        assert _files(atlas, merged) == ["renamed0.jsonl", "renamed1.jsonl"]
+        assert len(atlas.store.papers.get(_one(atlas, "Dense Maps")).sources) == 1
+        assert review.pending(atlas) == []
+
+
+def test_split_restores_the_parts_with_their_own_sources(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    keep, gone = _one(atlas, "Learning Sparse Graphs"), _one(atlas, "Pruning Attention")
+    review.merge(atlas, keep, gone)
+    done = review.split(atlas, keep)
+    assert done.kind == "split"
+    assert [p.id for p in done.papers] == [keep, gone]  # the merged-in paper gets its id back
+    assert _files(atlas, keep) == ["official.jsonl"]
+    assert _files(atlas, gone) == ["submissions.jsonl"]
+    assert atlas.store.papers.get(gone).abstract == ABSTRACT and atlas.store.papers.get(keep).abstract == ""
+    kinds = [(a.kind, a.undone_at is not None) for a in review.decisions(atlas)]
     assert kinds == [("merge", True), ("split", False)]
-    _rebuild(catalog, pair)
-    assert catalog.count() == 3  # neither the undone merge nor the rules join them again
+    _rebuild(atlas, pair)
+    assert _count(atlas) == 3  # neither the undone merge nor the rules join them again
 
 
-def test_split_of_an_automatic_merge_stays_split(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    auto = _one(catalog, "Heavy Tails")
-    assert len(catalog.get(auto).sources) == 2
-    parts = review.split_paper(catalog.db, auto)
-    assert len(parts) == 2 and all(len(catalog.get(p).sources) == 1 for p in parts)
-    assert catalog.get(parts[0]).title == catalog.get(parts[1]).title == "Robust Estimation of Heavy Tails"
-    _rebuild(catalog, pair)
-    assert len([p for p in catalog.iter_papers() if "Heavy Tails" in p.title]) == 2
+def test_split_of_an_automatic_merge_stays_split(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    auto = _one(atlas, "Heavy Tails")
+    assert len(atlas.store.papers.get(auto).sources) == 2
+    parts = [p.id for p in review.split(atlas, auto).papers]
+    assert len(parts) == 2 and all(len(atlas.store.papers.get(p).sources) == 1 for p in parts)
+    assert atlas.store.papers.get(parts[0]).title == atlas.store.papers.get(parts[1]).title == "Robust Estimation of Heavy Tails"
+    _rebuild(atlas, pair)
+    assert len([p for p in _papers(atlas) if "Heavy Tails" in p.title]) == 2
     with pytest.raises(MergeError):
-        review.split_paper(catalog.db, parts[0])
+        review.split(atlas, parts[0])
 
 
-def test_keep_apart_answers_the_queue_and_survives_rebuild(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    review.keep_apart(catalog.db, _one(catalog, "Learning Sparse"), _one(catalog, "Pruning Attention"))
-    assert review.pending(catalog.db) == []
-    _rebuild(catalog, pair)
-    assert review.pending(catalog.db) == [] and catalog.count() == 3
+def test_keep_apart_answers_the_queue_and_survives_rebuild(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    a, b = _one(atlas, "Learning Sparse"), _one(atlas, "Pruning Attention")
+    done = review.keep_apart(atlas, a, b)
+    assert done.kind == "distinct" and [p.id for p in done.papers] == [a, b]
+    assert review.pending(atlas) == []
+    _rebuild(atlas, pair)
+    assert review.pending(atlas) == [] and _count(atlas) == 3
 
 
-def test_merge_errors(catalog: Catalog, pair: list[Path]) -> None:
-    ingest_paths(catalog, pair)
-    pid = _one(catalog, "Learning Sparse")
+def test_merge_errors(atlas: Atlas, pair: list[Path]) -> None:
+    ingest_paths(atlas, pair)
+    pid = _one(atlas, "Learning Sparse")
     with pytest.raises(MergeError):
-        review.merge_papers(catalog.db, pid, pid)
+        review.merge(atlas, pid, pid)
     with pytest.raises(NotFound):
-        review.merge_papers(catalog.db, pid, "nope")
+        review.merge(atlas, pid, "nope")
+    with pytest.raises(MergeError):
+        review.keep_apart(atlas, pid, pid)
+    assert review.decisions(atlas) == [] and _count(atlas) == 3
 
 
-def test_group_guard_stops_a_merge_group_at_eight(catalog: Catalog, tmp_path: Path) -> None:
-    paths = [_write(tmp_path / f"copy{i}" / "list.jsonl", [_paper("A Paper That Every Listing Names")]) for i in range(11)]
-    reports = ingest_paths(catalog, paths)
-    sizes = sorted(len(p.sources) for p in catalog.iter_papers())
+def test_group_guard_stops_a_merge_group_at_eight(atlas: Atlas, tmp_path: Path) -> None:
+    # Each listing differs in a byte (the same bytes from another path are one file, read once).
+    paths = [_write(tmp_path / f"copy{i}" / "list.jsonl", [_paper("A Paper That Every Listing Names", listing=i)])
+             for i in range(11)]
+    reports = ingest_paths(atlas, paths)
+    assert all(r.found == 1 and not r.unchanged for r in reports)
+    sizes = sorted(len(p.sources) for p in _papers(atlas))
     assert sizes == [3, 8]  # the ninth record starts a second group, queued against the first
-    [waiting] = review.pending(catalog.db)
+    [waiting] = review.pending(atlas)
     assert "merge group stops at 8" in waiting.reason
     assert sum(r.review for r in reports) == 1
 
 
-def test_bad_titles_never_mass_merge(catalog: Catalog, tmp_path: Path) -> None:
+def test_the_same_file_from_another_path_is_read_once(atlas: Atlas, tmp_path: Path) -> None:
+    rows = [_paper("A Paper That Every Listing Names")]
+    paths = [_write(tmp_path / f"copy{i}" / "list.jsonl", rows) for i in range(3)]
+    [first] = ingest_paths(atlas, paths[:1])
+    [later] = ingest_paths(atlas, paths[1:2])
+    assert (first.new, first.unchanged, first.same_as) == (1, 0, None)
+    assert (later.found, later.new, later.unchanged) == (1, 0, 1)
+    assert later.same_as == str(paths[0].resolve())  # the stored path it was read from
+    [paper] = _papers(atlas)
+    assert len(paper.sources) == 1
+
+
+def test_the_same_file_twice_in_one_ingest_is_read_once(atlas: Atlas, tmp_path: Path) -> None:
+    rows = [_paper("A Paper That Every Listing Names")]
+    paths = [_write(tmp_path / f"copy{i}" / "list.jsonl", rows) for i in range(3)]
+    reports = ingest_paths(atlas, paths)
+    assert [(r.new, r.unchanged) for r in reports] == [(1, 0), (0, 1), (0, 1)]
+    [paper] = _papers(atlas)
+    assert len(paper.sources) == 1
+    # Reported as in separate ingests: unchanged, the same as the stored path.
+    assert reports[1].same_as == reports[2].same_as == str(paths[0].resolve())
+
+
+def test_bad_titles_never_mass_merge(atlas: Atlas, tmp_path: Path) -> None:
     thin = ["Withdraw", "BLANK", "", "...", "$\\alpha$", "Introduction", "?"]
     paths = []
     for i in range(4):
@@ -188,43 +308,46 @@ def test_bad_titles_never_mass_merge(catalog: Catalog, tmp_path: Path) -> None:
     crowd = [f"Member{k} Team" for k in range(200)]
     paths.append(_write(tmp_path / "big.jsonl", [{"title": "Results From A Large Team", "authors": crowd}]))
     paths.append(_write(tmp_path / "big2.jsonl", [{"title": "Results From A Large Team", "authors": crowd[::-1]}]))
-    reports = ingest_paths(catalog, paths, skip_bad=True)
+    reports = ingest_paths(atlas, paths, skip_bad=True)
     assert all(r.ok for r in reports)
-    assert max(len(p.sources) for p in catalog.iter_papers()) == 2
+    assert max(len(p.sources) for p in _papers(atlas)) == 2
     assert sum(r.merged for r in reports) == 1  # only the 200-author paper, seen twice
 
 
-def test_one_record_joins_two_papers_it_matches(catalog: Catalog, tmp_path: Path) -> None:
+def test_one_record_joins_two_papers_it_matches(atlas: Atlas, tmp_path: Path) -> None:
     """An abstract-only copy and an official entry without abstract meet through a record with both."""
-    official = _write(tmp_path / "official.jsonl", [_paper("Learning Sparse Graphs with Attention", id="abc123", openreview_id="abc123")])
+    official = _write(tmp_path / "official.jsonl",
+                      [_paper("Learning Sparse Graphs with Attention", id="abc123", openreview_id="abc123")])
     copy = tmp_path / "abstracts.txt"
     copy.write_text(f"Total: 1\n\n{ABSTRACT}\n")
-    full = _write(tmp_path / "full.jsonl", [_paper("Learning Sparse Graphs with Attention", abstract=ABSTRACT, openreview_id="abc123")])
-    reports = ingest_paths(catalog, [official])
-    reports += ingest_paths(catalog, [copy], overrides=Overrides(venue="ICLR", year=2021))
-    assert catalog.count() == 2
-    reports += ingest_paths(catalog, [full])
-    assert catalog.count() == 1
-    [paper] = catalog.papers(Filters(), limit=None)
+    full = _write(tmp_path / "full.jsonl",
+                  [_paper("Learning Sparse Graphs with Attention", abstract=ABSTRACT, openreview_id="abc123")])
+    reports = ingest_paths(atlas, [official])
+    reports += ingest_paths(atlas, [copy], overrides=Overrides(venue="ICLR", year=2021))
+    assert _count(atlas) == 2
+    reports += ingest_paths(atlas, [full])
+    assert _count(atlas) == 1
+    [paper] = atlas.store.papers.list(Filters(), limit=None)
     assert len(paper.sources) == 3 and reports[2].merged == 1
 
 
-def test_a_bridge_never_joins_papers_a_person_split(catalog: Catalog, tmp_path: Path) -> None:
+def test_a_bridge_never_joins_papers_a_person_split(atlas: Atlas, tmp_path: Path) -> None:
     official = _write(tmp_path / "official.jsonl", [_paper("Learning Sparse Graphs with Attention", openreview_id="abc123")])
     copy = tmp_path / "abstracts.txt"
     copy.write_text(f"Total: 1\n\n{ABSTRACT}\n")
-    full = _write(tmp_path / "full.jsonl", [_paper("Learning Sparse Graphs with Attention", abstract=ABSTRACT, openreview_id="abc123")])
-    ingest_paths(catalog, [official])
-    ingest_paths(catalog, [copy], overrides=Overrides(venue="ICLR", year=2021))
-    review.keep_apart(catalog.db, _one(catalog, "Learning Sparse"), _one(catalog, "sparse attention patterns"))
-    ingest_paths(catalog, [full])
-    assert catalog.count() == 2
+    full = _write(tmp_path / "full.jsonl",
+                  [_paper("Learning Sparse Graphs with Attention", abstract=ABSTRACT, openreview_id="abc123")])
+    ingest_paths(atlas, [official])
+    ingest_paths(atlas, [copy], overrides=Overrides(venue="ICLR", year=2021))
+    review.keep_apart(atlas, _one(atlas, "Learning Sparse"), _one(atlas, "sparse attention patterns"))
+    ingest_paths(atlas, [full])
+    assert _count(atlas) == 2
 
 
-def test_seeds_stay_705_papers_with_nothing_to_review(catalog: Catalog, seed_paths: list[Path]) -> None:
-    reports = ingest_paths(catalog, seed_paths)
-    assert catalog.count() == 705
-    assert sum(r.review for r in reports) == len(review.pending(catalog.db))
+def test_seeds_stay_705_papers_with_nothing_to_review(atlas: Atlas, seed_paths: list[Path]) -> None:
+    reports = ingest_paths(atlas, seed_paths)
+    assert _count(atlas) == 705
+    assert sum(r.review for r in reports) == len(review.pending(atlas, limit=None))
 
 
 # -- the command line ----------------------------------------------------------------------------
@@ -233,10 +356,10 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_cli_merges_merge_split(tmp_path: Path, pair: list[Path]) -> None:
+def test_cli_merges_merge_split(tmp_path: Path, pair: list[Path], settings: Settings) -> None:
     db = str(tmp_path / "c.sqlite")
-    with Catalog(db) as cat:
-        ingest_paths(cat, pair)
+    with Atlas.open(db, settings) as opened:
+        ingest_paths(opened, pair)
     code, output = _run("merges", "--pending", "--db", db, "--json")
     [waiting] = json.loads(output)
     assert code == 0 and waiting["reason"].startswith("same authors")
@@ -251,4 +374,6 @@ def test_cli_merges_merge_split(tmp_path: Path, pair: list[Path]) -> None:
     code, output = _run("merge", "--distinct", waiting["paper_a"], waiting["paper_b"], "--db", db)
     assert code == 0 and "kept apart" in output
     result = CliRunner().invoke(cli, ["merge", waiting["paper_a"], waiting["paper_a"], "--db", db])
-    assert result.exit_code == 1 and "cannot be merged with itself" in result.output
+    assert result.exit_code == 2 and "cannot be merged with itself" in result.output  # bad input: exit 2
+    result = CliRunner().invoke(cli, ["merge", waiting["paper_a"], "nope", "--db", db])
+    assert result.exit_code == 1 and "no paper with id" in result.output

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from _web_helpers import LiveServer, browser_context, build_seeded, shoot  # noqa: F401 (fixture)
 
-from paperatlas.catalog import Catalog
-from paperatlas.ingest import ingest_paths
-from test_browser import LiveServer, browser_context, ingest_seeds, shoot  # noqa: F401 (fixture)
+from paperatlas import Atlas, Settings
+from paperatlas.services.ingest import ingest_paths
 
 PAYLOADS = [
     '<script>window.__xss.push("script")</script>',
@@ -38,7 +40,8 @@ SCAN = """() => {
     for (const a of el.attributes) { if (a.name.toLowerCase().startsWith('on')) out.push(el.tagName + '[' + a.name + ']'); }
     if (el.tagName === 'SCRIPT' && !(el.getAttribute('src') || '').startsWith('/static/')) out.push('script');
     if (['IFRAME', 'OBJECT', 'EMBED', 'MGLYPH'].includes(el.tagName)) out.push(el.tagName);
-    if (el.tagName === 'A' && !/^(https?:|\\/|#|\\?)/i.test((el.getAttribute('href') || '/').trim())) out.push('link ' + el.getAttribute('href'));
+    const href = (el.getAttribute('href') || '/').trim();
+    if (el.tagName === 'A' && !/^(https?:|\\/|#|\\?)/i.test(href)) out.push('link ' + el.getAttribute('href'));
     if (el.tagName === 'IMG' && el.getAttribute('src') === 'x') out.push('img');
   }
   return out;
@@ -70,14 +73,15 @@ def hostile_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, hostile_file: Path) -> Iterator[LiveServer]:
-    db = tmp_path_factory.mktemp("xss") / "catalog.sqlite"
-    ingest_seeds(db)
-    with Catalog(db) as catalog:
-        report = ingest_paths(catalog, [hostile_file])[0]
-        assert report.ok and report.found == len(PAYLOADS), report
-    server = LiveServer(db)
-    yield server
-    server.stop()
+    folder = tmp_path_factory.mktemp("xss")
+    settings = Settings(home=folder / "home")
+    db = build_seeded(folder / "catalog.sqlite", settings)
+    with Atlas.open(db, settings) as atlas:
+        report = ingest_paths(atlas, [hostile_file])[0]
+        assert report.ok and report.found == len(PAYLOADS) and report.new == len(PAYLOADS), report
+        server = LiveServer(atlas)
+        yield server
+        server.stop()
 
 
 @pytest.fixture
@@ -131,6 +135,11 @@ def test_search_results_and_facets(page: Any, live: LiveServer) -> None:
     assert_inert(page, "search narrowed by a hostile venue facet")
     page.goto(live.url + "/?track=" + "Oral <script>window.__xss.push(\"script\")</script>")
     assert_inert(page, "search with a hostile filter chip")
+    # a note that quotes the query back (a typed year filter that is not a year)
+    typed = "hostile year:<img/src=x/onerror=window.__xss.push('note')>"
+    page.goto(live.url + "/?" + urlencode({"q": typed}))
+    assert "year:<img/src=x/onerror=window.__xss.push('note')>" in " ".join(page.locator(".note").all_inner_texts())
+    assert_inert(page, "search with a note quoting a hostile query")
 
 
 def test_every_paper_page_and_related(page: Any, live: LiveServer) -> None:

