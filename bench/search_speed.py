@@ -34,12 +34,13 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from paperatlas.catalog import Catalog  # noqa: E402
-from paperatlas.embeddings import Embedder, get_embedder  # noqa: E402
-from paperatlas.embeddings.index import VectorIndex  # noqa: E402
-from paperatlas.search import search, searcher_for  # noqa: E402
-from paperatlas.search.document import embedding_text  # noqa: E402
+from benchlib import open_atlas  # noqa: E402
 from keyword_engines import build_catalog  # noqa: E402  (whole Paper Copilot files, fixed order)
+
+from paperatlas import Atlas, Filters  # noqa: E402
+from paperatlas.embeddings import Embedder  # noqa: E402
+from paperatlas.search import search  # noqa: E402
+from paperatlas.search.document import embedding_text  # noqa: E402
 
 DATA = HERE.parent.parent / "shared" / "data"
 REAL_VECTORS = 1_000
@@ -50,13 +51,13 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def build(path: Path, papers: int) -> Catalog:
+def build(path: Path, papers: int) -> Atlas:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         build_catalog(path, DATA / "paperlists", papers)
-    cat = Catalog(path)
+    cat = open_atlas(path)
     t0 = time.perf_counter()
-    changed = searcher_for(cat).sync_keyword()
+    changed = cat.indexes.sync_keyword()
     if changed:
         print(f"  keyword index: {changed} papers in {time.perf_counter() - t0:.1f} s")
     return cat
@@ -80,27 +81,27 @@ class NoisyCopies(Embedder):
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-def fill_vectors(cat: Catalog) -> None:
-    real = get_embedder()
-    index = VectorIndex.for_catalog(cat, real)
-    if index.coverage(cat) >= 1.0:
+def fill_vectors(cat: Atlas) -> None:
+    real = cat.embedder()  # the real model: it embeds the queries in search()
+    index = cat.indexes.require_vectors()
+    if index.coverage(cat.store) >= 1.0:
         return
-    sample = random.Random(1).sample(list(cat.iter_papers()), REAL_VECTORS)
+    sample = random.Random(1).sample(list(cat.store.papers.iter(Filters())), REAL_VECTORS)
     t0 = time.perf_counter()
     pool = real.embed([embedding_text(p) for p in sample])
     print(f"  {REAL_VECTORS} real vectors in {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
     fake = NoisyCopies(real, pool)
-    n = index.sync(cat, fake, batch_size=256)
+    n = index.sync(cat.store, fake, batch_size=256)
     print(f"  {n} synthetic paper vectors stored and indexed in {time.perf_counter() - t0:.0f} s")
 
 
-def queries(cat: Catalog, n: int) -> list[str]:
+def queries(cat: Atlas, n: int) -> list[str]:
     rng = random.Random(7)
     rows = [json.loads(line) for line in gzip.open(DATA / "iclr2021.jsonl.gz", "rt")]
     counts = Counter(k.strip().lower() for r in rows for k in set(r.get("keywords") or []))
     topical = sorted(k for k, c in counts.items() if c >= 3)
-    titles = [p.title for p in cat.papers(limit=5000) if p.title]
+    titles = [p.title for p in cat.store.papers.list(Filters(), limit=5000) if p.title]
     words = [w for t in titles for w in t.split() if len(w) > 3 and w.isalpha()]
     out = rng.sample(topical, n // 2)
     out += [" ".join(rng.sample(words, rng.choice([2, 3, 4]))) for _ in range(n - n // 2)]
@@ -108,7 +109,7 @@ def queries(cat: Catalog, n: int) -> list[str]:
     return out
 
 
-def measure(cat: Catalog, qs: list[str]) -> dict[str, tuple[float, float]]:
+def measure(cat: Atlas, qs: list[str]) -> dict[str, tuple[float, float]]:
     """p50/p99 per mode: ranked (the 20 best, as batch mode asks) and page (the same with
     facet counts, snippets and reasons, as the CLI and the web page ask)."""
     out = {}
@@ -138,7 +139,7 @@ def main() -> None:
         cat = build(args.cache / f"catalog-{size}.sqlite", size)
         fill_vectors(cat)
         qs = queries(cat, args.queries)
-        rows.append((cat.count(), measure(cat, qs)))
+        rows.append((cat.store.papers.count(Filters()), measure(cat, qs)))
     print(f"\nlatency of search(), {args.queries} queries, one thread, ms p50 / p99")
     print("ranked: the 20 best ids and scores; page: plus facet counts, snippets and reasons")
     print(f"{'papers':>8} {'mode':>9} {'ranked':>15} {'page':>15}")

@@ -18,8 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from paperatlas.catalog import Catalog  # noqa: E402
-from paperatlas.ingest import ingest_paths  # noqa: E402
+from benchlib import open_atlas  # noqa: E402
+
+from paperatlas import Filters  # noqa: E402
+from paperatlas.services.ingest import ingest_paths  # noqa: E402
 
 SEEDS = sorted((HERE.parent / "paperatlas" / "samples").glob("*.txt"))
 
@@ -31,14 +33,14 @@ def _norm(text: str) -> str:
 def main() -> None:
     truth = json.loads((HERE / "seeds_truth.json").read_text())
     expected = {(tuple(p["files"]), _norm(p["title"])) for p in truth["pairs"]}
-    with tempfile.TemporaryDirectory() as tmp, Catalog(Path(tmp) / "c.sqlite") as cat:
+    with tempfile.TemporaryDirectory() as tmp, open_atlas(Path(tmp) / "c.sqlite") as atlas:
         t0 = time.perf_counter()
-        reports = ingest_paths(cat, SEEDS)
+        reports = ingest_paths(atlas, SEEDS)
         elapsed = time.perf_counter() - t0
-        groups = [p for p in cat.iter_papers() if len(p.sources) > 1]
+        groups = [p for p in atlas.store.papers.iter(Filters()) if len(p.sources) > 1]
         found = {(tuple(sorted(s.file[:3] for s in p.sources)), _norm(p.title)) for p in groups}
-        again = ingest_paths(cat, SEEDS)
-        papers = cat.count()
+        again = ingest_paths(atlas, SEEDS)
+        papers = atlas.store.papers.count(Filters())
     records = sum(r.found for r in reports)
     wrong = found - expected
     missed = expected - found
