@@ -104,23 +104,30 @@ def search(
     notes += [busy] if busy else []
     # Facet counts need only the query: counted on the second core while the ranking runs
     # (tantivy releases the GIL).
-    facets_job = atlas.pool.submit(keyword.facets, parsed, filters) if with_facets else None
+    facets_job = atlas.pool.submit(_facets_and_all_words, keyword, parsed, filters) if with_facets else None
     want = max(k + offset, 1)
     if ran == "keyword" or not parsed.positive:
-        run = keyword.search(parsed, filters, k=k, offset=offset, count_all_words=with_facets)
-        page, total, all_words, coverage = run.hits, run.total, run.all_words, None
+        run = keyword.search(parsed, filters, k=k, offset=offset)
+        page, total, coverage = run.hits, run.total, None
     else:
-        ranked, total, all_words, coverage = _vector_ranked(atlas, keyword, parsed, ran, filters, want, notes, with_facets)
+        ranked, total, coverage = _vector_ranked(atlas, keyword, parsed, ran, filters, want, notes)
         page = ranked[offset : offset + k]
     hits = _hits(atlas, keyword, parsed, page, with_snippets)
-    facets = facets_job.result() if facets_job is not None else {}
+    facets, all_words = facets_job.result() if facets_job is not None else ({}, None)
     return SearchResults(query=query, mode=ran if parsed.positive else "keyword", hits=hits, total=total, k=k,
                          offset=offset, all_words=all_words, facets=facets, took_ms=(time.perf_counter() - start) * 1000,
                          semantic_coverage=coverage, notes=notes + parsed.notes)
 
 
+def _facets_and_all_words(keyword: KeywordIndex, parsed: ParsedQuery,
+                          filters: Filters) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+    """What the page shows beside the ranking: facet counts, and how many papers match every
+    word (counted on the second core while the ranking runs; tantivy releases the GIL)."""
+    return keyword.facets(parsed, filters), keyword.count_all_words(parsed, filters)
+
+
 def _vector_ranked(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery, mode: str, filters: Filters,
-                   want: int, notes: list[str], count_words: bool) -> tuple[list[tuple[str, float]], int, int | None, float]:
+                   want: int, notes: list[str]) -> tuple[list[tuple[str, float]], int, float]:
     index = atlas.indexes.require_vectors()
     coverage = float(index.coverage(atlas.store))
     if coverage < 1.0:
@@ -129,7 +136,7 @@ def _vector_ranked(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery, mod
     embedded = index.count(allowed)
     if mode == "semantic":
         run = index.search(atlas.embedder().embed_query(parsed.raw), want, allowed=allowed)
-        return run, embedded, None, coverage
+        return run, embedded, coverage
     # the model embeds the query on another thread while tantivy finds the keyword candidates
     vector_job = atlas.pool.submit(atlas.embedder().embed_query, parsed.raw)
     lexical = keyword.search(parsed, filters, k=CANDIDATES, all_words_first=False)
@@ -139,8 +146,7 @@ def _vector_ranked(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery, mod
     fused = hybrid_rank(index, vector, lexical.hits, allowed, CANDIDATES)
     if want > len(fused):
         fused += vector_tail(index.search(vector, want + len(fused), allowed=allowed), fused)
-    all_words = keyword.count_all_words(parsed, filters) if count_words else None
-    return fused, max(lexical.total, embedded, len(fused)), all_words, coverage
+    return fused, max(lexical.total, embedded, len(fused)), coverage
 
 
 def vector_tail(run: list[tuple[str, float]], head: list[tuple[str, float]]) -> list[tuple[str, float]]:

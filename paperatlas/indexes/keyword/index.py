@@ -12,6 +12,7 @@ only some (each group by BM25), and says how many are in each group.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import threading
@@ -45,9 +46,16 @@ WRITER_HEAP = 128_000_000
 # Python reads the catalog.
 WRITER_THREADS = max(1, min(2, os.cpu_count() or 1))
 WRITER_WAIT_S = 2.0  # how long a sync waits for another process's writer before giving up
-# Added to the BM25 score of papers that match every word of a query of several words: above
-# any BM25 sum of a 64-word query, so they come first (``_exact_scores`` restores the scores).
-ALL_WORDS_BONUS = 4096.0
+MAX_TERM_SCORE = 48.0  # above any one word's BM25 (idf <= ln 1M ~ 14, times k1 + 1 = 2.2) plus its author boost
+
+
+def all_words_bonus(words: int) -> float:
+    """What is added to the BM25 score of papers that match every one of ``words`` words: above
+    any score a paper matching only some can reach, and a power of two as small as that, so the
+    float32 sum keeps the BM25 part to within 2**-24 of the bonus (under 0.001 for 64 words)."""
+    if words < 2:
+        return 0.0
+    return float(2 ** math.ceil(math.log2(MAX_TERM_SCORE * words)))
 
 
 @dataclass(frozen=True)
@@ -259,36 +267,20 @@ class KeywordIndex:
                all_words_first: bool = True, count_all_words: bool = False) -> KeywordHits:
         """The ``k`` best papers after ``offset``. A query of several optional words lists the
         papers matching all of them first (``all_words_first``; BM25 orders each group), in one
-        tantivy query: those papers get ``ALL_WORDS_BONUS`` added, taken off again here.
+        tantivy query: those papers get ``all_words_bonus`` added, taken off again here.
         ``count_all_words`` also counts them (a second, count-only query).
 
         No words (an empty query, only exclusions or only filters): every matching paper,
         newest first, score 0. Each hit costs a stored-document read (about 20 µs)."""
         parsed = self.parse(query)
-        q, scored = self._query(parsed, filters, bonus=ALL_WORDS_BONUS if all_words_first else 0.0)
+        bonus = all_words_bonus(len(self.queries.optional_terms(parsed))) if all_words_first else 0.0
+        q, scored = self._query(parsed, filters, bonus=bonus)
         if q is None:
             return KeywordHits([], 0)
         hits, total = self._run(q, scored, max(0, int(k)) + max(0, int(offset)))
-        hits = hits[max(0, int(offset)):]
-        if any(s >= ALL_WORDS_BONUS for _, s in hits):
-            hits = self._exact_scores(parsed, filters, hits)
-        return KeywordHits(hits, total, self.count_all_words(parsed, filters) if count_all_words else None)
-
-    def _exact_scores(self, parsed: ParsedQuery, filters: Filters | None,
-                      hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """The BM25 scores of these hits without the bonus, and the all-words group (the hits
-        that carry it) in exact BM25 order: a float32 sum of bonus and score keeps only about
-        three decimals, so near-equal scores tie there (one small query over these ids)."""
-        plain, _ = self._query(parsed, filters)
-        ids = [pid for pid, _ in hits]
-        these = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self.schema, "id", ids), 0.0)
-        only = tantivy.Query.boolean_query([(tantivy.Occur.Must, plain), (tantivy.Occur.Must, these)])
-        searcher = self._index.searcher()
-        exact = {str(searcher.doc(addr).get_first("id")): float(score)
-                 for score, addr in searcher.search(only, limit=len(ids), count=False).hits}
-        first = sorted((pid for pid, s in hits if s >= ALL_WORDS_BONUS), key=lambda pid: -exact.get(pid, 0.0))
-        rest = [pid for pid, s in hits if s < ALL_WORDS_BONUS]
-        return [(pid, exact.get(pid, 0.0)) for pid in first + rest]
+        if bonus:
+            hits = [(pid, s - bonus if s >= bonus else s) for pid, s in hits]
+        return KeywordHits(hits[max(0, int(offset)):], total, self.count_all_words(parsed, filters) if count_all_words else None)
 
     def count_all_words(self, query: str | ParsedQuery, filters: Filters | None = None) -> int | None:
         """How many papers match every word of a query of several words (None for one word)."""

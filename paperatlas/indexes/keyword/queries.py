@@ -115,7 +115,7 @@ class QueryBuilder:
             if q is not None:
                 optional.append(q)
                 (must if every_word else should).append(q)
-        if all_words_bonus and len(optional) > 1 and not every_word:
+        if all_words_bonus and len(optional) > 1 and not every_word:  # (index.all_words_bonus)
             every = Query.boolean_query([(Occur.Must, q) for q in optional])
             should.append(Query.const_score_query(every, all_words_bonus))
         for words in parsed.compounds:
