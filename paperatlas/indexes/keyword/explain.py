@@ -89,8 +89,8 @@ class Explainer:
                 continue
             if field == "abstract" and abstract_tokens is not None:
                 have = abstract_tokens
-            else:
-                have = {t for _, t in self.index.queries.tokens(analyzer, text)}
+            else:  # (names are indexed folded: stored authors already are)
+                have = set(self.index.analyzers[analyzer].analyze(text))
             found = []
             for w in dict.fromkeys(words + names if field == "authors" else words):
                 toks = [t for _, t in self.index.queries.tokens(analyzer, w)]

@@ -28,12 +28,11 @@ class QueryBuilder:
         self._cache: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
     def tokens(self, analyzer: str, text: str) -> list[tuple[int, str]]:
-        if analyzer == "pa_name":
-            text = fold_name(text)  # names are indexed folded (schema.document)
         key = (analyzer, text)
         got = self._cache.get(key)
         if got is None:
-            pre = self.analyzers[analyzer].pre_tokenize(text)
+            # names are indexed folded (schema.document), so they are looked up folded
+            pre = self.analyzers[analyzer].pre_tokenize(fold_name(text) if analyzer == "pa_name" else text)
             got = [(t.position, t.text) for t in pre.tokens]
             if len(self._cache) > ANALYSIS_CACHE:
                 self._cache.clear()
