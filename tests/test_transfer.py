@@ -121,7 +121,7 @@ def made(atlas: Atlas) -> dict[str, Any]:
             "split_sig": _sig(twice[0])}
 
 
-EXPORTED = {"stars": 3, "tags": 4, "notes": 2, "lists": 2, "list_items": 5, "decisions": 3}
+EXPORTED = {"stars": 3, "tags": 4, "notes": 2, "lists": 2, "list_items": 5, "feedback": 0, "decisions": 3}
 
 
 def test_export_holds_the_whole_library(made: dict[str, Any]) -> None:
@@ -145,7 +145,7 @@ def test_round_trip_into_a_fresh_catalog_of_moved_copies(made: dict[str, Any], t
         assert library.library(b).starred == [] and review.decisions(b) == []
         report = import_library(b, io.StringIO(text))
         assert report.exported == EXPORTED
-        assert report.added == {"stars": 3, "tags": 4, "notes": 2, "list_items": 5, "decisions": 3}
+        assert report.added == {"stars": 3, "tags": 4, "notes": 2, "list_items": 5, "feedback": 0, "decisions": 3}
         assert report.present == report.missing == dict.fromkeys(report.added, 0)
         assert report.missing_papers == []
         assert report.lists_created == 2 and report.notes_appended == 0
@@ -195,7 +195,7 @@ def test_the_cli_round_trip(made: dict[str, Any], tmp_path: Path, settings: Sett
     result = run(cli, ["library", "import", str(file), "--db", str(b_path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["added"] == {"stars": 3, "tags": 4, "notes": 2, "list_items": 5, "decisions": 3}
+    assert report["added"] == {"stars": 3, "tags": 4, "notes": 2, "list_items": 5, "feedback": 0, "decisions": 3}
     assert report["lists_created"] == 2 and report["missing_papers"] == []
     # Again, in a process of its own: the import starts a keyword warm-up that the command must
     # let finish before it closes the catalog and exits (nothing on standard error).
@@ -216,7 +216,7 @@ def test_importing_twice_adds_nothing_the_second_time(made: dict[str, Any], tmp_
         before = _state(b)
         report = import_library(b, io.StringIO(text))
         assert report.added == dict.fromkeys(report.added, 0)
-        assert report.present == {"stars": 3, "tags": 4, "notes": 2, "list_items": 5, "decisions": 3}
+        assert report.present == {"stars": 3, "tags": 4, "notes": 2, "list_items": 5, "feedback": 0, "decisions": 3}
         assert report.missing == dict.fromkeys(report.missing, 0)
         assert (report.lists_created, report.notes_appended, report.merges_applied, report.separations_applied) == (0, 0, 0, 0)
         assert _state(b) == before
@@ -255,9 +255,9 @@ def test_papers_the_catalog_lacks_are_reported_not_fatal(atlas: Atlas, tmp_path:
         text = _export(atlas)
 
         report = import_library(b, io.StringIO(text))
-        assert report.missing == {"stars": 2, "tags": 1, "notes": 1, "list_items": 1, "decisions": 1}
+        assert report.missing == {"stars": 2, "tags": 1, "notes": 1, "list_items": 1, "feedback": 0, "decisions": 1}
         # A's four stars: the two papers B lacks, the merged paper (its two stars became one), one more.
-        assert report.added == {"stars": 2, "tags": 1, "notes": 0, "list_items": 2, "decisions": 2}
+        assert report.added == {"stars": 2, "tags": 1, "notes": 0, "list_items": 2, "feedback": 0, "decisions": 2}
         assert {m["id"] for m in report.missing_papers} == {gone[0].id, gone[1].id}
         assert {m["title"] for m in report.missing_papers} == {gone[0].title, gone[1].title}
         assert report.merges_applied == 1
@@ -274,8 +274,8 @@ def test_papers_the_catalog_lacks_are_reported_not_fatal(atlas: Atlas, tmp_path:
         assert _sig(gone[0]) in _partition(b) and _sig(gone[1]) in _partition(b)
         again = import_library(b, io.StringIO(text))
         assert again.missing == dict.fromkeys(again.missing, 0) and again.missing_papers == []
-        assert again.added == {"stars": 2, "tags": 1, "notes": 1, "list_items": 1, "decisions": 0}
-        assert again.present == {"stars": 2, "tags": 1, "notes": 0, "list_items": 2, "decisions": 2}
+        assert again.added == {"stars": 2, "tags": 1, "notes": 1, "list_items": 1, "feedback": 0, "decisions": 0}
+        assert again.present == {"stars": 2, "tags": 1, "notes": 0, "list_items": 2, "feedback": 0, "decisions": 2}
         got, wanted = _library(b), _library(atlas)
         assert {k: got[k] for k in ("stars", "tags", "notes")} == {k: wanted[k] for k in ("stars", "tags", "notes")}
         # The late item joins the end of the list.
@@ -404,3 +404,22 @@ def test_backup_never_overwrites(atlas: Atlas, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "error:" in result.output and "exists" in result.output and "hint:" in result.output
     assert dest.read_bytes() == b"something precious"
+
+
+def test_not_interested_marks_travel_with_the_library(tmp_path: Path, settings: Settings) -> None:
+    from paperatlas.recommend import set_not_interested
+
+    with Atlas.open(tmp_path / "a.sqlite", settings) as a:
+        ingest_samples(a)
+        pids = sorted(a.store.papers.ids_matching(Filters()))[:3]
+        library.set_stars(a, pids[:1])
+        set_not_interested(a, "starred", pids[1])
+        buf = io.StringIO()
+        assert export_library(a, buf)["feedback"] == 1
+        titles = {a.store.papers.get(pids[1]).title}
+    with Atlas.open(tmp_path / "b.sqlite", settings) as b:
+        ingest_samples(b)
+        report = import_library(b, io.StringIO(buf.getvalue()))
+        assert report.added["feedback"] == 1
+        [(pid, kind)] = b.store.library.feedback("starred").items()
+        assert kind == "not_interested" and b.store.papers.get(pid).title in titles

@@ -11,7 +11,9 @@ import click
 
 from .. import export
 from ..app import Atlas
+from ..errors import InvalidInput
 from ..models import paper_to_dict
+from ..render import report_line
 from ..search.types import label
 from ..services import library as lib
 from ..services.transfer import export_library, import_library
@@ -208,12 +210,23 @@ def library_export(atlas: Atlas, file: Path, as_json: bool) -> None:
 
 
 @library.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--list", "list_name", help="Put the papers of these files in this reading list (created if missing).")
+@click.option("--tag", help="Tag the papers of these files.")
+@click.option("--star", "star_them", is_flag=True, help="Star the papers of these files.")
 @json_option
 @db_option
-def library_import(atlas: Atlas, file: Path, as_json: bool) -> None:
-    """Read a library written by `library export` into this catalog (one transaction); papers
-    are found by their sources, ids and titles, and those not here are reported."""
+def library_import(atlas: Atlas, files: tuple[Path, ...], list_name: str | None, tag: str | None, star_them: bool,
+                   as_json: bool) -> None:
+    """Read a library written by `library export` into this catalog (one transaction; papers are
+    found by their sources, ids and titles, and those not here are reported); or ingest files of
+    papers (your own bibliography, say) and put them in a list, a tag or the stars."""
+    if list_name or tag or star_them:
+        _import_papers(atlas, list(files), list_name, tag, star_them, as_json)
+        return
+    if len(files) > 1:
+        raise InvalidInput("a library export is one file", hint="to add papers of listings to your library: --list NAME")
+    file = files[0]
     with file.open(encoding="utf-8") as fp:
         report = import_library(atlas, fp, str(file))
     if as_json:
@@ -229,3 +242,19 @@ def library_import(atlas: Atlas, file: Path, as_json: bool) -> None:
         say(f"  not in this catalog: {missing['id']}  {missing['title']}")
     if len(report.missing_papers) > 20:
         say(f"  … and {len(report.missing_papers) - 20} more (--json lists all)")
+
+
+def _import_papers(atlas: Atlas, files: list[Path], list_name: str | None, tag: str | None, star_them: bool,
+                   as_json: bool) -> None:
+    done = lib.import_papers(atlas, files, list_name=list_name, tag=tag, star_them=star_them)
+    if as_json:
+        emit_json({"files": [r.to_dict() for r in done.reports], "papers": done.papers, "list": done.list_name,
+                   "tag": done.tag, "starred": done.starred})
+    else:
+        for r in done.reports:
+            say(report_line(r))
+        where = [w for w, on in ((f"the list {done.list_name!r}", done.list_name), (f"the tag {done.tag!r}", done.tag),
+                                 ("your stars", done.starred)) if on]
+        say(f"{len(done.papers)} papers in " + " and ".join(where))
+    if any(not r.ok for r in done.reports):
+        sys.exit(1)

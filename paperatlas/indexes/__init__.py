@@ -6,7 +6,8 @@ in-memory catalog). ``Indexes`` holds one catalog's indexes, opens each on first
 when several threads ask), and is the one place that knows their folder:
 
 - ``keyword``: tantivy BM25 (``indexes.keyword``), usable as soon as a file is ingested;
-- ``vectors``: paper vectors of the embedder (``indexes.vectors``), filled by ``paperatlas index``.
+- ``vectors``: paper vectors of the embedder (``indexes.vectors``), filled by ``paperatlas index``;
+- ``terms``: tf-idf rows of every paper (``indexes.terms``), for recommendations.
 
 Later derived indexes (topic maps, recommenders) plug in beside these with the same shape.
 """
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..errors import EmbedderUnavailable, IndexBusy, PaperatlasError
 from .keyword import NAME as KEYWORD
 from .keyword import KeywordIndex
+from .terms import NAME as TERMS
+from .terms import TermIndex
 from .vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -47,6 +50,7 @@ class Indexes:
         self._keyword_seen: int | None = None  # the store's last change when keyword last synced
         self._vectors: VectorIndex | None = None
         self.semantic_error: str | None = None
+        self._terms: TermIndex | None = None
         self._keyword_lock = threading.Lock()
         self._vectors_lock = threading.Lock()
 
@@ -83,6 +87,19 @@ class Indexes:
         except IndexBusy as exc:
             self.keyword.reload()
             return self.keyword, f"{exc.message}; results may miss the newest papers"
+
+    # -- terms --------------------------------------------------------------------------------
+    def terms(self) -> TermIndex:
+        """The term-feature index, brought up to date with the store (new papers only)."""
+        self.sync_terms()
+        assert self._terms is not None
+        return self._terms
+
+    def sync_terms(self, progress: Progress | None = None) -> int:
+        with self._keyword_lock:
+            if self._terms is None:
+                self._terms = TermIndex(self.path(TERMS))
+        return self._terms.sync(self.store, progress)
 
     # -- vectors ------------------------------------------------------------------------------
     def vectors(self) -> VectorIndex | None:
@@ -129,4 +146,4 @@ class Indexes:
         }
 
 
-__all__ = ["DerivedIndex", "Indexes", "KeywordIndex", "VectorIndex"]
+__all__ = ["DerivedIndex", "Indexes", "KeywordIndex", "TermIndex", "VectorIndex"]

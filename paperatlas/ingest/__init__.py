@@ -50,6 +50,7 @@ class FileReport:
     page_venue: str | None = None
     page_track: str | None = None
     same_as: str | None = None  # unchanged: the stored file with this content (another path, maybe)
+    paper_ids: list[str] = field(default_factory=list)  # the papers the file's records are in
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
@@ -71,6 +72,7 @@ class FileReport:
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
+        data.pop("paper_ids")  # (a file of 10k records would print 10k ids; `paperatlas papers` lists them)
         data["completeness"] = self.completeness
         return data
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EmbedderUnavailable
+
 if TYPE_CHECKING:
     from ..app import Atlas
 
@@ -18,6 +20,7 @@ class IndexReport:
     keyword_changed: int
     embedded: int
     semantic_coverage: float
+    terms_changed: int = 0
     pruned_vectors: int = 0
     pruned_links: int = 0
 
@@ -32,8 +35,12 @@ def build_indexes(atlas: Atlas, *, limit: int | None = None, prune: bool = False
     vectors of other models and of vanished papers and compacts the catalog file."""
     changed = atlas.indexes.sync_keyword(keyword_progress)
     embedded = atlas.indexes.sync_vectors(vector_progress, limit)
+    try:
+        terms = atlas.indexes.sync_terms()  # the recommendations' features
+    except EmbedderUnavailable:  # scikit-learn is not installed: recommendations say so when asked
+        terms = 0
     pruned = (0, 0)
     if prune:
         pruned = atlas.indexes.prune()
         atlas.store.compact()
-    return IndexReport(changed, embedded, atlas.indexes.coverage() or 0.0, *pruned)
+    return IndexReport(changed, embedded, atlas.indexes.coverage() or 0.0, terms, *pruned)

@@ -97,6 +97,7 @@ def _store(atlas: Atlas, parsed: Parsed, progress: Progress | None) -> FileRepor
     for name in RESULT_FIELDS:
         setattr(report, name, getattr(result, name))
     report.same_as = result.same_file
+    report.paper_ids = list(dict.fromkeys(result.paper_ids))
     report.warnings += result.warnings
     return report
 
@@ -111,7 +112,8 @@ def _unchanged(atlas: Atlas, job: ParseJob, known: FileState) -> FileReport:
             w.relocate_file(known, info)
     return FileReport(path=job.path, format=known.format, found=known.records, unchanged=known.records,
                       claimed_total=known.claimed_total, page_venue=known.page_venue, page_track=known.page_track,
-                      same_as=None if moved or known.path == job.key else known.path)
+                      same_as=None if moved or known.path == job.key else known.path,
+                      paper_ids=atlas.store.papers.paper_ids_of_file(known.id))
 
 
 def _plan(

@@ -265,3 +265,37 @@ def selection_title(
     if list_id is not None:
         return get_list(atlas, list_id).name
     return "Starred papers"
+
+
+@dataclass
+class PapersImport:
+    """``library import FILE --list NAME``: the file's papers, now in the catalog and the library."""
+
+    reports: list[Any]
+    papers: list[str]
+    list_name: str | None
+    tag: str | None
+    starred: bool
+
+
+def import_papers(atlas: Atlas, paths: list[Any], *, list_name: str | None = None, tag: str | None = None,
+                  star_them: bool = False) -> PapersImport:
+    """Ingest files of papers (your own, a colleague's bibliography) and put every paper they
+    hold in a reading list (created if missing), a tag, or the starred papers."""
+    from .ingest import ingest_paths
+
+    if not (list_name or tag or star_them):
+        raise LibraryError("say where the papers go", hint="--list NAME, --tag NAME or --star")
+    cleaned_tag = clean_tag(tag) if tag else None
+    reports = ingest_paths(atlas, paths)
+    papers = list(dict.fromkeys(pid for r in reports if r.ok for pid in r.paper_ids))
+    if list_name:
+        name = clean_list_name(list_name)
+        list_id = atlas.store.library.list_id_by_name(name) or atlas.store.library.create_list(name)
+        for pid in papers:
+            atlas.store.library.add_to_list(int(list_id or 0), pid)
+    for pid in papers if cleaned_tag else []:
+        atlas.store.library.add_tag(pid, str(cleaned_tag))
+    for pid in papers if star_them else []:
+        atlas.store.library.star(pid)
+    return PapersImport(reports, papers, list_name, cleaned_tag, star_them)

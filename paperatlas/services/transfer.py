@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 FORMAT = "paperatlas-library"
 VERSION = 1
-KINDS = ("stars", "tags", "notes", "list_items", "decisions")
-EXPORT_HINT = "pass a file written by `paperatlas library export`"
+KINDS = ("stars", "tags", "notes", "list_items", "feedback", "decisions")
+EXPORT_HINT = ("pass a file written by `paperatlas library export`; to add the papers of a listing to your library,"
+               " give --list NAME, --tag NAME or --star")
 DAMAGED_HINT = "the file is damaged; export the library again"
 
 
@@ -62,7 +63,8 @@ def export_library(atlas: Atlas, fp: IO[str]) -> dict[str, int]:
     lists = {int(i): {"name": name, "created_at": at, "items": []} for i, name, at in rows["lists"]}
     for list_id, pid, _, at in rows["items"]:
         lists[int(list_id)]["items"].append({"paper": pid, "added_at": at})
-    ids = list(dict.fromkeys([r[0] for k in ("stars", "tags", "notes") for r in rows[k]] + [r[1] for r in rows["items"]]))
+    ids = list(dict.fromkeys([r[0] for k in ("stars", "tags", "notes") for r in rows[k]]
+                             + [r[1] for r in rows["items"]] + [r[1] for r in rows["feedback"]]))
     papers = atlas.store.papers.by_ids(ids, with_sources=False)
     identities = atlas.store.papers.identities(ids)
     actions = atlas.store.review.actions()
@@ -75,6 +77,7 @@ def export_library(atlas: Atlas, fp: IO[str]) -> dict[str, int]:
         "tags": [{"paper": pid, "tag": tag, "at": at} for pid, tag, at in rows["tags"]],
         "notes": [{"paper": pid, "body": body, "at": at} for pid, body, at in rows["notes"]],
         "lists": list(lists.values()),
+        "feedback": [{"profile": prof, "paper": pid, "kind": kind, "at": at} for prof, pid, kind, at in rows["feedback"]],
         "decisions": [{"kind": a.kind, "decided_at": a.decided_at, "undone_at": a.undone_at, "detail": a.detail,
                        "links": [[d, list(x), list(y)] for d, x, y in a.links]} for a in actions],
     }
@@ -91,7 +94,7 @@ def _paper_entry(paper: Paper, identities: list[Identity]) -> dict[str, Any]:
 def _counts(data: dict[str, Any]) -> dict[str, int]:
     return {"stars": len(data["stars"]), "tags": len(data["tags"]), "notes": len(data["notes"]),
             "lists": len(data["lists"]), "list_items": sum(len(lst["items"]) for lst in data["lists"]),
-            "decisions": len(data["decisions"])}
+            "feedback": len(data["feedback"]), "decisions": len(data["decisions"])}
 
 
 # -- import ----------------------------------------------------------------------------------------
@@ -123,13 +126,14 @@ def read_export(fp: IO[str], where: str) -> dict[str, Any]:
     if version > VERSION:
         raise TransferError(f"{where} was written by a newer paperatlas (library format {version}; this one reads {VERSION})",
                             hint="upgrade paperatlas, then import it")
-    shapes = {"papers": dict, "sources": dict, "stars": list, "tags": list, "notes": list, "lists": list, "decisions": list}
+    shapes = {"papers": dict, "sources": dict, "stars": list, "tags": list, "notes": list, "lists": list,
+              "feedback": list, "decisions": list}
     for name, kind in shapes.items():
         data.setdefault(name, kind())
         if not isinstance(data[name], kind):
             raise TransferError(f"{where}: {name!r} must be a JSON {'object' if kind is dict else 'list'}",
                                 hint="the file is damaged; export the library again")
-    for name in ("stars", "tags", "notes", "lists", "decisions"):
+    for name in ("stars", "tags", "notes", "lists", "feedback", "decisions"):
         for n, item in enumerate(data[name], 1):
             if not isinstance(item, dict):
                 raise TransferError(f"{where}: {name}[{n}] must be a JSON object", hint="the file is damaged; export it again")
@@ -238,6 +242,10 @@ def _import_library(w: CatalogWriter, data: dict[str, Any], find: _PaperFinder, 
         put("tags", item.get("paper"), lambda p, i=item, t=tag: w.put_tag(p, t, str(i.get("at") or now)))
     for item in data["notes"]:
         put("notes", item.get("paper"), lambda p, i=item: _note(w, p, str(i.get("body", "")), str(i.get("at") or now), report))
+    for item in data["feedback"]:
+        profile, kind = str(item.get("profile", "")), str(item.get("kind", ""))
+        at = str(item.get("at") or now)
+        put("feedback", item.get("paper"), lambda p, pr=profile, k=kind, a=at: w.put_feedback(pr, p, k, a))
     for lst in data["lists"]:
         list_id, created = w.put_list(clean_list_name(str(lst.get("name", ""))), str(lst.get("created_at") or now))
         report.lists_created += created

@@ -28,7 +28,7 @@ from ..search import search_batch
 from ..services import library
 from . import pages, security, views
 from .pages import Handler, core, search_params
-from .params import MAX_K, SearchParams, int_param, json_body, read_ingest, text_field, venue_args
+from .params import MAX_K, RecommendParams, SearchParams, int_param, json_body, read_ingest, text_field, venue_args
 
 MAX_BATCH = 100
 MEDIA = {
@@ -69,6 +69,14 @@ async def library_api(request: Request) -> Response:
 
 async def lists_api(request: Request) -> Response:
     return JSONResponse({"lists": (await core(request, views.library_data))["lists"]})
+
+
+async def recommend_api(request: Request) -> Response:
+    return JSONResponse(await core(request, views.foryou_data, RecommendParams.parse(request.query_params)))
+
+
+async def profiles_api(request: Request) -> Response:
+    return JSONResponse(await core(request, views.profiles_data))
 
 
 async def formats_api(request: Request) -> Response:
@@ -200,6 +208,9 @@ rename_list = write(lambda r, b: (library.rename_list, (list_id(r), text_field(b
 delete_list = write(lambda r, b: (library.delete_list, (list_id(r),)))
 add_item = write(lambda r, b: (library.add_to_list, (list_id(r), text_field(b, "paper_id"))),
                  lambda r, b: (library.remove_from_list, (list_id(r), text_field(b, "paper_id"))))
+not_interested = write(lambda r, b: (views.not_interested, (text_field(b, "profile"), pid(r), False)),
+                       lambda r, b: (views.not_interested, (text_field(b, "profile"), pid(r), True)))
+undo_not_interested = write(lambda r, b: (views.not_interested, (str(r.query_params.get("profile") or "starred"), pid(r), True)))
 remove_item = write(lambda r, b: (library.remove_from_list, (list_id(r), pid(r))))
 
 
@@ -231,6 +242,16 @@ SEARCH_PARAMS = (
 )
 ID = (("id", "path", "paper id"),)
 
+RECOMMEND_PARAMS = (
+    ("profile", "query", "starred | tag:NAME | list:NAME (default starred)"),
+    ("venue", "query", "only this venue"), ("year", "query", "only this year"),
+    ("year_from", "query", "from this year"), ("year_to", "query", "up to this year"),
+    ("track", "query", "only this track"), ("session", "query", "only this session"),
+    ("author", "query", "only papers by an author with these name words"), ("has_code", "query", "1: only papers with code"),
+    ("since_days", "query", "only papers added within this many days"), ("authors", "query", "0: do not use authors as a signal"),
+    ("k", "query", f"how many (at most {MAX_K})"),
+)
+
 PAGES = (
     Endpoint("GET", "/", pages.search_page, "Search page: results with snippets, facets with counts", SEARCH_PARAMS, "text/html", "/api/search"),
     Endpoint("GET", "/paper/{id}", pages.paper_page, "Paper page: abstract, sources, code, counters, BibTeX, library", ID, "text/html", "/api/paper/{id}"),
@@ -238,6 +259,7 @@ PAGES = (
     Endpoint("GET", "/venues", pages.venues_page, "Venues and years with paper counts", (), "text/html", "/api/venues"),
     Endpoint("GET", "/venue/{venue:path}/{year}", pages.venue_page, "One venue and year: tracks, sessions, per-source coverage",
              (("venue", "path", "venue ('-': unknown)"), ("year", "path", "year ('-': unknown)")), "text/html", "/api/venue/{venue}/{year}"),
+    Endpoint("GET", "/for-you", pages.foryou_page, "For you: a profile's recommendations, each with why", RECOMMEND_PARAMS, "text/html", "/api/recommend"),
     Endpoint("GET", "/library", pages.library_page, "Starred papers, tags, notes, reading lists, exports", (), "text/html", "/api/library"),
     Endpoint("GET", "/import", pages.import_page, "Import form: paste a listing or upload a file", (), "text/html", "/api/formats"),
     Endpoint("POST", "/import", pages.import_post, "Import pasted text or a file; shows the ingest report",
@@ -281,6 +303,12 @@ API = (
     Endpoint("POST", "/api/library/lists/{list_id:int}/items", add_item, "Add a paper to a list (forms: _method=DELETE removes)",
              (*LIST, ("paper_id", "body", "paper id"), *WRITE)),
     Endpoint("DELETE", "/api/library/lists/{list_id:int}/items/{id}", remove_item, "Remove a paper from a list", (*LIST, *ID)),
+    Endpoint("GET", "/api/recommend", recommend_api, "A profile's recommendations: hits with why, kinds, closest library papers, terms", RECOMMEND_PARAMS),
+    Endpoint("GET", "/api/recommend/profiles", profiles_api, "The profiles of the library (starred, each tag, each list) with their sizes"),
+    Endpoint("POST", "/api/recommend/not-interested/{id}", not_interested, "Not interested in this paper, for one profile (forms: _method=DELETE undoes)",
+             (*ID, ("profile", "body", "starred | tag:NAME | list:NAME"), *WRITE)),
+    Endpoint("DELETE", "/api/recommend/not-interested/{id}", undo_not_interested, "Undo not interested",
+             (*ID, ("profile", "query", "starred | tag:NAME | list:NAME"))),
     Endpoint("GET", "/api/formats", formats_api, "Input formats the importer detects"),
     Endpoint("POST", "/api/ingest", ingest_api, "Import pasted text or a file (multipart or JSON {text, name}); the ingest report, 400 if it failed",
              (("text", "body", "pasted text"), ("file", "body", "uploaded file (multipart)"), ("name", "body", "name for pasted text"),

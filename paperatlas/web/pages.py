@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ..errors import CatalogError, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
 from ..normalize import latex_to_text
 from . import security, views
-from .params import SearchParams, read_ingest, venue_args
+from .params import RecommendParams, SearchParams, read_ingest, venue_args
 
 log = logging.getLogger("paperatlas.web")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -98,6 +98,12 @@ async def paper_page(request: Request) -> Response:
 async def related_page(request: Request) -> Response:
     pid = request.path_params["id"]
     return html(request, "related.html", await core(request, views.related_data, pid), api=f"/api/paper/{pid}/related")
+
+
+async def foryou_page(request: Request) -> Response:
+    params = RecommendParams.parse(request.query_params)
+    data = await core(request, views.foryou_data, params)
+    return html(request, "foryou.html", data, api="/api/recommend?" + security.query_string(params.as_query()))
 
 
 async def venues_page(request: Request) -> Response:

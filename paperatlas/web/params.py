@@ -48,11 +48,7 @@ class SearchParams:
         page = max(int_param(query, "page") or 1, 1)
         if page * k > MAX_OFFSET:
             raise InvalidInput("that page is too deep", hint="narrow the query with a filter")
-        values: dict[str, Any] = {name: (query.get(name) or "").strip() or None for name in TEXT_FILTERS}
-        values |= {name: year_param(query, name) for name in ("year", "year_from", "year_to")}
-        code = (query.get("has_code") or "").strip()
-        values["has_code"] = bool_value(code, "has_code") if code else None
-        return cls((query.get("q") or "").strip()[:MAX_QUERY_CHARS], mode, page, k, Filters(**values),
+        return cls((query.get("q") or "").strip()[:MAX_QUERY_CHARS], mode, page, k, filters_param(query),
                    bool((query.get("k") or "").strip()))
 
     def as_query(self) -> dict[str, Any]:
@@ -63,6 +59,41 @@ class SearchParams:
         if "has_code" in values:
             values["has_code"] = int(values["has_code"])
         return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def filters_param(query: Mapping[str, str]) -> Filters:
+    """The search filters among the query parameters (InvalidInput for a value that does not fit)."""
+    values: dict[str, Any] = {name: (query.get(name) or "").strip()[:300] or None for name in TEXT_FILTERS}
+    values |= {name: year_param(query, name) for name in ("year", "year_from", "year_to")}
+    code = (query.get("has_code") or "").strip()
+    values["has_code"] = bool_value(code, "has_code") if code else None
+    return Filters(**values)
+
+
+@dataclass(frozen=True)
+class RecommendParams:
+    profile: str = "starred"
+    k: int = 20
+    filters: Filters = field(default_factory=Filters)
+    since_days: int | None = None
+    authors: bool = True
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str]) -> RecommendParams:
+        profile = (query.get("profile") or "starred").strip()[:200]
+        k = min(max(int_param(query, "k") or 20, 1), MAX_K)
+        since = int_param(query, "since_days")
+        authors = (query.get("authors") or "1").strip()
+        return cls(profile, k, filters_param(query), since if since and since > 0 else None,
+                   bool_value(authors, "authors"))
+
+    def as_query(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"profile": self.profile, **self.filters.to_dict()}
+        if self.since_days:
+            values["since_days"] = self.since_days
+        if not self.authors:
+            values["authors"] = 0
+        return values
 
 
 def int_param(query: Mapping[str, str], name: str) -> int | None:

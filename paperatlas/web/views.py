@@ -16,7 +16,7 @@ from ..search.types import MODES, Hit, hit_to_dict
 from ..services import catalog, library
 from ..services.ingest import ingest_bytes
 from . import security
-from .params import IngestInput, SearchParams
+from .params import IngestInput, RecommendParams, SearchParams
 
 FACET_ORDER = ("venue", "year", "track", "session", "author")
 EXPORT_FORMATS = ("bibtex", "csl", "csv", "markdown", "jsonl")
@@ -127,3 +127,37 @@ def ingest_data(atlas: Atlas, given: IngestInput) -> dict[str, Any]:
 
 
 DataFunction = Callable[..., dict[str, Any]]
+
+
+def profiles_data(atlas: Atlas) -> dict[str, Any]:
+    from ..recommend import profile_names
+
+    return {"profiles": [{"name": n, "label": label, "papers": c, "href": "/for-you?" + security.query_string({"profile": n})}
+                         for n, label, c in profile_names(atlas)]}
+
+
+def foryou_data(atlas: Atlas, params: RecommendParams) -> dict[str, Any]:
+    """The "For you" page: a profile's recommendations, each with why, and every profile."""
+    from datetime import timedelta
+
+    from ..recommend import recommend
+
+    profiles = profiles_data(atlas)["profiles"]
+    base = {"profiles": profiles, "profile": params.profile, "params": params.as_query(), "hits": [], "notes": [],
+            "label": "", "candidates": 0, "took_ms": 0.0}
+    if not any(p["name"] == params.profile and p["papers"] for p in profiles):
+        known = {p["name"] for p in profiles}
+        why = "has no papers yet" if params.profile in known else "is not a profile of this library"
+        return {**base, "empty": f"“{params.profile}” {why}: star a few papers (press s on a search result),"
+                                 " tag them or add them to a list, then come back."}
+    res = recommend(atlas, params.profile, filters=params.filters, k=params.k,
+                    since=timedelta(days=params.since_days) if params.since_days else None, use_authors=params.authors)
+    states = atlas.store.library.states([r.id for r in res.items])
+    return {**base, **res.to_dict(states), "empty": None}
+
+
+def not_interested(atlas: Atlas, profile: str, paper_id: str, undo: bool) -> dict[str, Any]:
+    from ..recommend import set_not_interested
+
+    set_not_interested(atlas, profile, paper_id, undo)
+    return {"profile": profile, "paper_id": paper_id, "not_interested": not undo}

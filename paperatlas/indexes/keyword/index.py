@@ -313,6 +313,19 @@ class KeywordIndex:
             hits.append((doc_id, float(score) if scored else 0.0))
         return hits, int(getattr(res, "count", 0) or 0)  # the stubs miss ``count`` (set with count=True)
 
+    def papers_by_authors(self, names: list[str], limit: int = 500) -> dict[str, list[str]]:
+        """paper id -> which of these author names wrote it (each name matched as a phrase in
+        one author value, folded as ``filters.fold_name``; at most ``limit`` papers a name)."""
+        out: dict[str, list[str]] = {}
+        searcher = self._index.searcher()
+        for name in names:
+            q = self.queries.in_field("authors", [name])
+            if q is None:
+                continue
+            for _, addr in searcher.search(q, limit=limit, count=False).hits:
+                out.setdefault(str(searcher.doc(addr).get_first("id")), []).append(name)
+        return out
+
     def facets(self, query: str | ParsedQuery, filters: Filters | None = None,
                fields: Iterable[str] = ("venue", "year", "track", "session")) -> dict[str, list[tuple[str, int]]]:
         """Counts per value among the matches, the top ``FACET_SIZE`` per field, most first.

@@ -137,6 +137,31 @@ class SQLiteLibrary:
             out.setdefault(int(list_id), []).append((paper_id, added))
         return out
 
+    # -- feedback on recommendations, per profile --------------------------------------------
+    def set_feedback(self, profile: str, paper_id: str, kind: str | None) -> bool:
+        """Say (``kind``, e.g. 'not_interested') or take back (None) something about a paper for
+        one profile; True if anything changed."""
+        if kind is None:
+            with self.db.transaction() as conn:
+                return conn.execute("DELETE FROM profile_feedback WHERE profile = ? AND paper_id = ?",
+                                    (profile, paper_id)).rowcount > 0
+        sql = ("INSERT INTO profile_feedback (profile, paper_id, kind, created_at) VALUES (?, ?, ?, " + NOW + ")"
+               " ON CONFLICT(profile, paper_id) DO UPDATE SET kind = excluded.kind")
+        return self._change(paper_id, sql, (profile, paper_id, kind))
+
+    def feedback(self, profile: str) -> dict[str, str]:
+        """paper id -> what was said about it for this profile."""
+        return dict(self.db.execute("SELECT paper_id, kind FROM profile_feedback WHERE profile = ?", (profile,)).fetchall())
+
+    def starred_at(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT paper_id, created_at FROM stars").fetchall())
+
+    def tagged_at(self, tag: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT paper_id, created_at FROM tags WHERE tag = ?", (tag,)).fetchall())
+
+    def listed_at(self, list_id: int) -> dict[str, str]:
+        return dict(self.db.execute("SELECT paper_id, added_at FROM list_items WHERE list_id = ?", (list_id,)).fetchall())
+
     # -- many papers at once (one query per table, never one per paper) -------------------------
     def states(self, paper_ids: list[str]) -> dict[str, dict[str, Any]]:
         """paper id -> {"starred", "tags", "note", "lists"} for each id given."""
@@ -165,4 +190,6 @@ class SQLiteLibrary:
             "lists": [tuple(r) for r in q("SELECT id, name, created_at FROM lists ORDER BY id")],
             "items": [tuple(r) for r in q(
                 "SELECT list_id, paper_id, position, added_at FROM list_items ORDER BY list_id, position")],
+            "feedback": [tuple(r) for r in q(
+                "SELECT profile, paper_id, kind, created_at FROM profile_feedback ORDER BY created_at, rowid")],
         }

@@ -38,6 +38,10 @@ class LibraryRows:
         cur = self.db.execute("INSERT INTO lists (name, created_at) VALUES (?, ?)", (name, at))
         return int(cur.lastrowid or 0), True
 
+    def put_feedback(self, profile: str, paper_id: str, kind: str, at: str) -> bool:
+        sql = "INSERT OR IGNORE INTO profile_feedback (profile, paper_id, kind, created_at) VALUES (?, ?, ?, ?)"
+        return self.db.execute(sql, (profile, paper_id, kind, at)).rowcount > 0
+
     def put_list_item(self, list_id: int, paper_id: str, at: str) -> bool:
         cur = self.db.execute(
             "INSERT OR IGNORE INTO list_items (list_id, paper_id, position, added_at)"

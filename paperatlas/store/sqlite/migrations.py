@@ -394,3 +394,24 @@ def m009_author_terms(db: sqlite3.Connection) -> None:
             INSERT INTO paper_changes (paper_id, op) VALUES (new.id, 'upsert');
         END"""
     )
+
+
+@migration
+def m010_profile_feedback(db: sqlite3.Connection) -> None:
+    """What a person said about a recommendation, per profile ('starred', 'tag:rl', 'list:mine'):
+    'not interested' (an explicit negative, undoable by deleting the row); and records found by
+    their own id in their file (profiles in batch mode name papers that way)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE profile_feedback (
+            profile TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            kind TEXT NOT NULL,               -- 'not_interested'
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (profile, paper_id)
+        );
+        CREATE INDEX profile_feedback_paper ON profile_feedback(paper_id);
+        CREATE INDEX records_file_record ON records(file_id, record_id);   -- a record by its own id (batch profiles)
+        """,
+    )

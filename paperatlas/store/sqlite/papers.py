@@ -185,6 +185,41 @@ class SQLitePapers:
         """Source id -> the name of the file it was read from."""
         return {s: n for s, n in self.db.execute("SELECT source_id, name FROM files ORDER BY id")}
 
+    def paper_by_record(self, file: str, record_id: str) -> str | None:
+        """The paper holding the record ``record_id`` of the file named ``file`` (its base name as
+        sources show it; a compression suffix or the extension may be left out)."""
+        names = [file, *(file + s for s in (".gz", ".bz2", ".xz"))]
+        files = [r[0] for r in self.db.execute(
+            f"SELECT id FROM files WHERE name IN ({','.join('?' * len(names))}) ORDER BY id", names)]
+        if not files:
+            stem = file.split(".")[0]
+            files = [i for i, n in self.db.execute("SELECT id, name FROM files ORDER BY id") if n.split(".")[0] == stem]
+        for file_id in files:
+            row = self.db.execute("SELECT paper_id FROM records WHERE file_id = ? AND record_id = ?",
+                                  (file_id, record_id)).fetchone()
+            if row is None and record_id.isdigit():
+                row = self.db.execute("SELECT paper_id FROM records WHERE file_id = ? AND record_id IS NULL AND position = ?",
+                                      (file_id, int(record_id))).fetchone()
+            if row is not None:
+                return str(row[0])
+        return None
+
+    def paper_ids_of_file(self, file_id: int) -> builtins.list[str]:
+        """The papers a stored file's records are in, in file order."""
+        rows = self.db.execute("SELECT paper_id FROM records WHERE file_id = ? ORDER BY position", (file_id,))
+        return list(dict.fromkeys(r[0] for r in rows))
+
+    def added_since(self, stamp: str) -> set[str]:
+        """Papers that entered the catalog at or after ``stamp`` (ISO time, UTC)."""
+        return {r[0] for r in self.db.execute("SELECT id FROM papers WHERE created_at >= ?", (stamp,))}
+
+    def authors_of(self, ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
+        out: dict[str, builtins.list[str]] = {}
+        for chunk, marks in in_chunks(ids):
+            for pid, authors in self.db.execute(f"SELECT id, authors FROM papers WHERE id IN ({marks})", chunk):
+                out[pid] = _json(authors)
+        return out
+
     def file_by_fingerprint(self, fingerprint: str) -> FileState | None:
         """The stored file this exact ingest (content and options) made, from any path."""
         row = self.db.execute(

@@ -35,6 +35,8 @@ LIBRARY_MOVES = (
     "INSERT OR IGNORE INTO notes (paper_id, body, updated_at) SELECT :keep, body, updated_at FROM notes WHERE paper_id = :gone",
     "INSERT OR IGNORE INTO list_items (list_id, paper_id, position, added_at)"
     " SELECT list_id, :keep, position, added_at FROM list_items WHERE paper_id = :gone",
+    "INSERT OR IGNORE INTO profile_feedback (profile, paper_id, kind, created_at)"
+    " SELECT profile, :keep, kind, created_at FROM profile_feedback WHERE paper_id = :gone",
 )
 
 
@@ -189,7 +191,7 @@ class SQLiteWriter(LibraryRows):
         self.db.execute("UPDATE records SET paper_id = :keep WHERE paper_id = :gone", args)
         for sql in LIBRARY_MOVES:
             self.db.execute(sql, args)
-        for table in ("stars", "tags", "notes", "list_items", "match_keys"):
+        for table in ("stars", "tags", "notes", "list_items", "profile_feedback", "match_keys"):
             self.db.execute(f"DELETE FROM {table} WHERE paper_id = ?", (gone,))
         self.db.execute("DELETE FROM papers WHERE id = ?", (gone,))
 

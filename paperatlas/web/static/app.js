@@ -55,6 +55,13 @@
     var status = form.querySelector(".status");
     api(method === "DELETE" ? "POST" : method, form.getAttribute("action"), body)
       .then(function () {
+        var card = form.matches("form[data-dismiss]") && form.closest("li.result");
+        if (card) {
+          card.classList.add("dismissed");
+          var why = card.querySelector(".why");
+          if (why) { why.textContent = "not interested: left out of this profile's suggestions"; }
+          return;
+        }
         if (status) { status.textContent = "saved"; } else { window.location.reload(); }
       })
       .catch(function (err) { if (status) { status.textContent = err.message; } else { window.alert(err.message); } });
@@ -120,6 +127,13 @@
     } else if (event.key === "s") {
       var id = currentId();
       if (id) { toggleStar(id); }
+    } else if (event.key === "m") {
+      var pid = currentId();
+      if (pid) { window.location.href = "/paper/" + encodeURIComponent(pid) + "/related"; }
+    } else if (event.key === "n") {
+      var row = results()[selected];
+      var dismiss = row && row.querySelector("form[data-dismiss]");
+      if (dismiss) { dismiss.requestSubmit(); }
     } else if (event.key === "o") {
       var rows = results();
       var link = selected >= 0 && rows[selected] && rows[selected].querySelector("a.title");
