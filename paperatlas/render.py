@@ -26,6 +26,10 @@ def report_line(r: FileReport) -> str:
     parts.append(f"{len(r.warnings)} warnings")
     page = " ".join(x for x in (r.page_venue, r.page_track) if x)
     line = f"{r.path}  [{r.format}{' · ' + page if page else ''}]  " + ", ".join(parts)
+    if r.unmapped:
+        shown = ", ".join(f"{name} ({n})" for name, n in list(r.unmapped.items())[:8])
+        more = f" and {len(r.unmapped) - 8} more" if len(r.unmapped) > 8 else ""
+        line += f"\n    not mapped (kept with each record): {shown}{more}"
     if r.same_as:
         line += f"\n    the same content as {r.same_as}, read before: nothing changed"
     if r.completeness:

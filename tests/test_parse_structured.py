@@ -296,7 +296,7 @@ def test_records_hugging_face_jsonl():
     assert a.extra == {"upvotes": 12, "tldr": "Low-rank updates for fine-tuning."}
     assert b.authors == ["Tom B. Brown", "Benjamin Mann"]
     assert (b.venue, b.year, b.track) == ("NeurIPS", 2020, "Oral")
-    assert b.ids["doi"] == "10.48550/arXiv.2005.14165"
+    assert b.ids["doi"] == "10.48550/arxiv.2005.14165"
     assert (a.line, b.line) == (1, 2)
 
 
@@ -481,7 +481,7 @@ def test_bibtex_fields():
     assert b.authors == ["Diederik P. Kingma", "Jimmy Ba"]
     assert b.venue == "International Conference on Learning Representations (Poster)"  # @string and #
     assert b.year == 2015 and b.extra["month"] == "May"
-    assert b.ids == {"doi": "10.48550/arXiv.1412.6980"}
+    assert b.ids == {"doi": "10.48550/arxiv.1412.6980"}
     assert b.abstract.startswith("We introduce {Adam}, an algorithm")
     assert c.links["forum"] == "https://openreview.net/forum?id=-2FCwDKRREu"
 

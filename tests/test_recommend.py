@@ -249,3 +249,36 @@ def test_term_only_ranking_says_so_without_vectors(tmp_path: Path, settings: obj
         atlas.use_embedder(HashingEmbedder())  # present but with no vectors stored yet
         res = recommend(atlas, Profile("p", report.paper_ids[:2]), k=5)
         assert res.items and any("terms only" in n for n in res.notes)
+
+
+# -- the web page and API ------------------------------------------------------------------------
+def test_for_you_page_api_and_not_interested_over_http(rec: Atlas) -> None:
+    from starlette.testclient import TestClient
+
+    from paperatlas.web import ServerOptions, create_app
+
+    liked = _ids(rec, "offline reinforcement learning", 2)
+    library.set_stars(rec, liked)
+    app = create_app(rec, ServerOptions(allowed_hosts=("testserver",), csrf_secret="s3cret"))
+    with TestClient(app) as client:
+        page = client.get("/for-you")
+        assert page.status_code == 200 and 'class="why"' in page.text and "not interested" in page.text
+        data = client.get("/api/recommend", params={"profile": "starred", "k": 5}).json()
+        assert data["profile"] == "starred" and len(data["hits"]) == 5 and all(h["why"] for h in data["hits"])
+        top = data["hits"][0]["id"]
+        refused = client.post(f"/api/recommend/not-interested/{top}", json={"profile": "starred"})
+        assert refused.status_code == 403  # no CSRF token
+        headers = {"X-CSRF-Token": "s3cret", "Origin": "http://testserver"}
+        done = client.post(f"/api/recommend/not-interested/{top}", json={"profile": "starred"}, headers=headers)
+        assert done.status_code == 200 and done.json() == {"profile": "starred", "paper_id": top, "not_interested": True}
+        after = client.get("/api/recommend", params={"profile": "starred", "k": 50}).json()
+        assert top not in {h["id"] for h in after["hits"]}
+        undo = client.delete(f"/api/recommend/not-interested/{top}", params={"profile": "starred"}, headers=headers)
+        assert undo.status_code == 200 and undo.json()["not_interested"] is False
+        empty = client.get("/for-you", params={"profile": "tag:nothing"})
+        assert empty.status_code == 200 and "is not a profile of this library" in empty.text
+        bad = client.get("/api/recommend", params={"profile": "starred", "year": "²"})
+        assert bad.status_code == 400 and bad.json()["error"]["message"]
+        profiles = client.get("/api/recommend/profiles").json()["profiles"]
+        assert profiles[0] == {"name": "starred", "label": "your starred papers", "papers": 2,
+                               "href": "/for-you?profile=starred"}

@@ -51,6 +51,10 @@ class FileReport:
     page_track: str | None = None
     same_as: str | None = None  # unchanged: the stored file with this content (another path, maybe)
     paper_ids: list[str] = field(default_factory=list)  # the papers the file's records are in
+    # records with each field filled in: title, authors, year, abstract, ids, code
+    coverage: dict[str, int] = field(default_factory=dict)
+    # source fields the parser saw and did not map onto a paper field (kept as the record's extra)
+    unmapped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
@@ -176,6 +180,7 @@ def parse_job(job: ParseJob) -> Parsed:
         return report, None, []
     report.claimed_total, report.page_venue, report.page_track = ctx.claimed_total, ctx.page_venue, ctx.page_track
     report.warnings = ctx.warnings + [w for r in records for w in record_warnings(r)]
+    report.coverage, report.unmapped = field_coverage(records), unmapped_fields(records)
     info = FileInfo(
         path=job.key,
         name=Path(job.path).name,
@@ -199,3 +204,28 @@ def parse_job(job: ParseJob) -> Parsed:
 def record_warnings(rec: Record) -> list[str]:
     where = f"record {rec.position}" + (f" (line {rec.line})" if rec.line else "")
     return [f"{where}: {w}" for w in rec.warnings]
+
+
+def field_coverage(records: list[Record]) -> dict[str, int]:
+    """How many records have each main field."""
+    return {
+        "title": sum(1 for r in records if r.title), "authors": sum(1 for r in records if r.authors),
+        "year": sum(1 for r in records if r.year is not None), "abstract": sum(1 for r in records if r.abstract),
+        "ids": sum(1 for r in records if r.ids), "code": sum(1 for r in records if r.code_urls),
+    }
+
+
+def unmapped_fields(records: list[Record]) -> dict[str, int]:
+    """Source fields kept only as ``extra`` (a parser's convention for what it did not map), with
+    how many records had them; one level of nesting is named (``paper.summary``)."""
+    seen: dict[str, int] = {}
+    for rec in records:
+        names: set[str] = set()
+        for key, value in rec.extra.items():
+            if isinstance(value, dict) and value:
+                names.update(f"{key}.{sub}" for sub in value)
+            else:
+                names.add(str(key))
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+    return dict(sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])))

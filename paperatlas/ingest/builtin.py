@@ -17,6 +17,15 @@ BUILTIN_MODULES = (
     "bibtex",
     "arxiv_atom",
     "openreview",
+    # formats of the files researchers already have (each module: NAME, DESCRIPTION, sniff, parse)
+    "ris",
+    "csl_json",
+    "dblp_xml",
+    "s2_json",
+    "hf_daily",
+    "arxiv_kaggle",
+    "miniconf",
+    "markdown_list",
 )
 
 for _name in BUILTIN_MODULES:

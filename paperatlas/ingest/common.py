@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import ParseError
+from ..normalize.ids import normalize_arxiv, normalize_doi
 from .base import ParseContext
 
 SKIP_HINT = "add a title, or pass --skip-bad to ingest the rest and skip damaged records"
@@ -109,23 +110,18 @@ _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^?#\s]+?)(?:\.pdf)?(?:[?#].*)
 
 
 def arxiv_id(value: str) -> str | None:
-    """The unversioned arXiv id in an id or an arxiv.org URL, else None."""
+    """The unversioned arXiv id in an id, an ``arXiv:`` reference or an arxiv.org URL, else None."""
     value = value.strip()
     m = _ARXIV_URL.search(value)
     if m:
         value = m.group(1)
     m = _ARXIV_ID.match(value)
-    return m.group(1) if m else None
+    return m.group(1) if m else normalize_arxiv(value)
 
 
 def doi_of(value: str) -> str | None:
-    value = value.strip()
-    low = value.lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
-        if low.startswith(prefix):
-            value = value[len(prefix) :].strip()
-            break
-    return value if value.startswith("10.") and "/" in value else None
+    """The DOI in a value (``https://doi.org/…``, ``doi:…``, TeX-escaped), normalised."""
+    return normalize_doi(value)
 
 
 def openreview_url(value: str) -> str:

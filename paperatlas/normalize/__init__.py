@@ -11,14 +11,14 @@ The parts, by theme (import from ``paperatlas.normalize``; the submodules are it
 - ``keys``: ``title_key`` / ``abstract_key``, folded keys for matching;
 - ``authors``: ``split_authors``, ``repair_doubled_name``;
 - ``links``: ``extract_code_urls``, ``is_code_anonymized``;
-- ``ids``: ``extract_ids`` (OpenReview forum, arXiv, DOI);
+- ``ids``: ``extract_ids`` (OpenReview forum, arXiv, DOI), ``normalize_doi``, ``normalize_arxiv``;
 - ``record``: ``clean_record``, all of the above applied to a parsed record.
 """
 
 from __future__ import annotations
 
 from .authors import repair_doubled_name, split_authors
-from .ids import extract_ids
+from .ids import extract_ids, normalize_arxiv, normalize_doi
 from .keys import _COMBINING as _COMBINING
 from .keys import abstract_key, title_key
 from .latex import latex_to_text
@@ -33,6 +33,8 @@ __all__ = [
     "clean_ws",
     "extract_code_urls",
     "extract_ids",
+    "normalize_arxiv",
+    "normalize_doi",
     "is_code_anonymized",
     "latex_to_text",
     "repair_doubled_name",

@@ -25,8 +25,40 @@ _ARXIV = re.compile(_ARXIV_PREFIX + "(?:" + _ARXIV_NEW + "|" + _ARXIV_OLD + ")",
 _DOI = re.compile(r"(?<![\w.])(10\.\d{4,9}/[^\s\"<>{}]{1,300})")
 
 
+_TEX_ESCAPES = re.compile(r"\\([_%&#$])")  # DBLP and LaTeX bibliographies escape DOI characters
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
+_BARE_ARXIV = re.compile(r"^\s*(?:arxiv:\s*)?" + "(?:" + _ARXIV_NEW + "|" + _ARXIV_OLD + r")\s*$", re.IGNORECASE)
+
+
+def normalize_doi(value: str) -> str | None:
+    """A DOI as one form whatever the source wrote: TeX escapes undone (``10.1145/3292500.3330701``
+    from DBLP's ``10.1145/3292500\\_3330701``-style escapes), ``https://doi.org/`` and ``doi:``
+    dropped, lower case; None when it is not a DOI."""
+    if not isinstance(value, str) or len(value) > 500:
+        return None
+    text = _DOI_PREFIX.sub("", _TEX_ESCAPES.sub(r"\1", value.strip()))
+    m = _DOI.search(text)
+    if not m or m.start() > 0:
+        return None
+    doi = _clean_doi(m.group(1))
+    return None if doi.endswith("/") else doi
+
+
+def normalize_arxiv(value: str) -> str | None:
+    """The arXiv id (no version) in an id, an ``arXiv:`` reference ("arXiv preprint
+    arXiv:2002.06038", Google Scholar's journal field), an arxiv.org URL or an eprint field; None
+    when there is none."""
+    if not isinstance(value, str) or len(value) > 2000:
+        return None
+    m = _BARE_ARXIV.match(value)
+    if m:
+        return m.group(1) or m.group(2)
+    found = extract_ids(value).get("arxiv")
+    return found
+
+
 def _clean_doi(doi: str) -> str:
-    doi = unquote(doi).rstrip(".,;:'\"")
+    doi = unquote(_TEX_ESCAPES.sub(r"\1", doi)).rstrip(".,;:'\"")
     if doi.lower().endswith(".pdf"):  # a publisher's PDF URL: .../pdf/10.1007/978-3-030-1_1.pdf
         doi = doi[:-4]
     # A closing bracket belongs to the DOI only when the DOI opened it: "10.1016/S0(02)00013-3".
