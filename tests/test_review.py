@@ -377,3 +377,37 @@ def test_cli_merges_merge_split(tmp_path: Path, pair: list[Path], settings: Sett
     assert result.exit_code == 2 and "cannot be merged with itself" in result.output  # bad input: exit 2
     result = CliRunner().invoke(cli, ["merge", waiting["paper_a"], "nope", "--db", db])
     assert result.exit_code == 1 and "no paper with id" in result.output
+
+
+def test_split_gives_each_part_its_own_library_state_back(atlas: Atlas, tmp_path: Path) -> None:
+    """merge A B then split A: B's star, tags, note, list place and feedback go back to B, and A
+    keeps its own (and what was added to the merged paper afterwards)."""
+    from paperatlas.recommend import set_not_interested
+
+    path = tmp_path / "two.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"title": "Alpha paper about graphs", "abstract": "We study graphs in depth for many pages of text."},
+        {"title": "Beta paper about robots", "abstract": "Robots that learn to grasp objects in kitchens."},
+    ]) + "\n")
+    [report] = ingest_paths(atlas, [path])
+    a, b = report.paper_ids
+    library.set_stars(atlas, [b])
+    library.set_tags(atlas, a, ["graphs"])
+    library.set_tags(atlas, b, ["robots", "shared"])
+    library.set_tags(atlas, a, ["shared"])
+    library.set_note(atlas, a, "note of A")
+    library.set_note(atlas, b, "note of B")
+    library.create_list(atlas, "reading", [b])
+    set_not_interested(atlas, "tag:graphs", b)
+    review.merge(atlas, a, b)
+    merged = library.state(atlas, a)
+    assert merged.starred and merged.tags == ["graphs", "robots", "shared"] and "note of B" in merged.note
+    library.set_tags(atlas, a, ["added-after"])
+    parts = [p.id for p in review.split(atlas, a).papers]
+    assert parts[0] == a and len(parts) == 2
+    back_a, back_b = library.state(atlas, a), library.state(atlas, parts[1])
+    assert (back_a.starred, back_a.tags) == (False, ["added-after", "graphs", "shared"])
+    assert (back_a.note, back_a.lists) == ("note of A", [])
+    assert back_b.starred and back_b.tags == ["robots", "shared"] and back_b.note == "note of B"
+    assert back_b.lists == [library.find_list(atlas, "reading").id]
+    assert atlas.store.library.feedback("tag:graphs") == {parts[1]: "not_interested"}

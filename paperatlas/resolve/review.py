@@ -20,7 +20,7 @@ Every function runs inside the caller's writer transaction (``store.writer()``).
 from __future__ import annotations
 
 from itertools import product
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MergeError
 from . import blocking, rules
@@ -102,7 +102,9 @@ def merge_papers(w: CatalogWriter, keep: str, other: str) -> int:
     side_a, side_b = w.members(keep), w.members(other)
     anchor = side_a[0]
     links = [("same", anchor, who) for who in side_a[1:] + side_b]
-    detail = {"a": side_a, "b": side_b, "a_paper": keep, "b_paper": other}
+    detail = {"a": side_a, "b": side_b, "a_paper": keep, "b_paper": other,
+              # each side's library state as it was, so that a split gives each its own back
+              "library": {"a": w.library_state(keep), "b": w.library_state(other)}}
     action_id = w.record_action("merge", detail, links, w.now())
     w.forget_reviews(side_a, side_b)
     absorb(w, keep, other)
@@ -133,7 +135,7 @@ def split_paper(w: CatalogWriter, paper: str) -> list[str]:
         raise MergeError(f"paper {paper} has one source record: nothing to split",
                          hint="`paperatlas show ID --sources` lists a paper's records")
     now = w.now()
-    parts, wanted_ids, undone = _parts(w, paper, mine)
+    parts, wanted_ids, undone, merged = _parts(w, paper, mine)
     if undone is not None:
         w.undo_action(undone, now)
     links = [("distinct", x, y) for i, p in enumerate(parts) for q in parts[i + 1:] for x, y in product(p, q)]
@@ -146,15 +148,49 @@ def split_paper(w: CatalogWriter, paper: str) -> list[str]:
     for pid in ids:  # block keys of records that left stay behind: the matcher re-judges them
         rekey(w, pid)
         refresh(w, pid, now)
+    if isinstance(merged.get("library"), dict) and len(ids) == 2:
+        _give_back_library(w, paper, ids[1], merged["library"])
     return ids
+
+
+def _give_back_library(w: CatalogWriter, kept: str, part: str, before: dict[str, Any]) -> None:
+    """After undoing a merge: the split-off part gets its own stars, tags, note, list places and
+    feedback as they were before the merge, and the paper that stays loses what only the other
+    part brought (what was added after the merge stays with it)."""
+    mine, theirs = before.get("a") or {}, before.get("b") or {}
+    w.add_library_state(part, theirs)
+    only_theirs = {
+        "star": theirs.get("star") if not mine.get("star") else None,
+        "tags": [t for t in theirs.get("tags", []) if t[0] not in {m[0] for m in mine.get("tags", [])}],
+        "lists": [x for x in theirs.get("lists", []) if x[0] not in {m[0] for m in mine.get("lists", [])}],
+        "feedback": [f for f in theirs.get("feedback", []) if f[0] not in {m[0] for m in mine.get("feedback", [])}],
+    }
+    w.remove_library_state(kept, only_theirs)
+    merged_note = _merged_note(mine.get("note"), theirs.get("note"))
+    if merged_note is not None and w.note_of(kept) == merged_note:
+        if mine.get("note"):
+            w.add_library_state(kept, {"note": mine["note"]})
+        else:
+            w.drop_note(kept)
+
+
+def _merged_note(mine: Any, theirs: Any) -> str | None:
+    """The note a merge made of two (``move_paper`` joins them with a separator)."""
+    if not theirs:
+        return None
+    if not mine:
+        return str(theirs[0])
+    return f"{mine[0]}\n\n---\n{theirs[0]}"
 
 
 def _id_choices(wanted: str | None, now: str, n: int) -> list[str]:
     return ([wanted] if wanted else []) + [paper_id(f"split|{now}|{n}|{i}") for i in range(100)]
 
 
-def _parts(w: CatalogWriter, paper: str, mine: list[Identity]) -> tuple[list[list[Identity]], list[str | None], int | None]:
-    """The groups to split into, the paper id each would like back, and the merge undone."""
+def _parts(w: CatalogWriter, paper: str,
+           mine: list[Identity]) -> tuple[list[list[Identity]], list[str | None], int | None, dict[str, Any]]:
+    """The groups to split into, the paper id each would like back, the merge undone and what
+    it remembered."""
     here = set(mine)
     for action_id, detail in w.live_merges():
         side_b = [who for who in _identities(detail["b"]) if who in here]
@@ -162,8 +198,8 @@ def _parts(w: CatalogWriter, paper: str, mine: list[Identity]) -> tuple[list[lis
         if side_a and side_b:
             rest = [who for who in mine if who not in side_b]
             b_paper = detail.get("b_paper")
-            return [rest, side_b], [paper, b_paper if isinstance(b_paper, str) else None], action_id
-    return [[who] for who in mine], [paper] + [None] * (len(mine) - 1), None
+            return [rest, side_b], [paper, b_paper if isinstance(b_paper, str) else None], action_id, detail
+    return [[who] for who in mine], [paper] + [None] * (len(mine) - 1), None, {}
 
 
 def _identities(value: object) -> list[Identity]:
