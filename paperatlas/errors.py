@@ -12,6 +12,7 @@ PaperatlasError
 ├── CatalogError          the catalog cannot be opened or used (newer version, damaged)  HTTP 500
 ├── EmbedderUnavailable   the embedding model or its runtime is not installed
 └── IndexBusy             another process holds a derived index; try again          HTTP 503
+    └── WriteBusy         another write (an import) holds the catalog past the caller's wait
 """
 
 from __future__ import annotations
@@ -96,3 +97,7 @@ class EmbedderUnavailable(PaperatlasError):
 
 class IndexBusy(PaperatlasError):
     """A derived index is being written by another process (or thread) right now."""
+
+
+class WriteBusy(IndexBusy):
+    """Another write transaction (an import) held the catalog longer than the caller may wait."""

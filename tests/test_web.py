@@ -444,7 +444,7 @@ def test_budget_counts_from_start_and_queue_is_first_come_first_served(_home: Pa
         return results
 
     assert anyio.run(burst) == [0, 1, 2, 3, 4, 5]
-    assert order == [0, 1, 2, 3, 4, 5] and runner.free == 1 and runner.waiting == 0
+    assert order == [0, 1, 2, 3, 4, 5] and runner.reads.free == 1 and runner.waiting == 0
 
 
 def test_too_many_waiting_is_refused_at_once(_home: Path) -> None:

@@ -42,10 +42,11 @@ class ServerOptions:
 
     shared: bool = False  # others may read; writing needs ``token``
     token: str | None = None  # Bearer token / cookie value that allows writes (and skips CSRF)
-    queue_wait_s: float = 30.0  # longest wait for a free worker before 503
+    queue_wait_s: float = 10.0  # longest wait for a free worker before 503 (and the shedding horizon)
     max_waiting: int = 1024  # requests allowed to wait for a worker; more get 503 at once
     max_body_bytes: int = 1024**2
     max_upload_bytes: int = 20 * 1024**2
+    body_read_timeout_s: float = 15.0  # longest pause while a request body arrives before 408
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound host
     csrf_secret: str | None = None  # generated per start when None
 
@@ -67,6 +68,7 @@ class WebSettings:
     max_waiting: int
     max_body_bytes: int
     max_upload_bytes: int
+    body_read_timeout_s: float
     allowed_hosts: tuple[str, ...]
 
     @classmethod
@@ -74,7 +76,7 @@ class WebSettings:
         s = atlas.settings
         return cls(s.host, s.port, options.shared, options.token, s.search_mode, s.page_size, s.time_budget_s,
                    s.ingest_budget_s, s.workers, options.queue_wait_s, options.max_waiting, options.max_body_bytes,
-                   options.max_upload_bytes, options.allowed_hosts)
+                   options.max_upload_bytes, options.body_read_timeout_s, options.allowed_hosts)
 
 
 def create_app(atlas: Atlas, options: ServerOptions | None = None) -> Starlette:
@@ -87,12 +89,16 @@ def create_app(atlas: Atlas, options: ServerOptions | None = None) -> Starlette:
         atlas.warm_up()
         try:
             yield
-        finally:  # give running calls time to end before the caller closes the Atlas
+        finally:  # cancel running calls (an import rolls back) and give them time to end
+            app.state.runner.stop()
             atlas.settle(SHUTDOWN_WAIT_S)
             app.state.runner.drain(SHUTDOWN_WAIT_S)
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        return pages.error_response(request, exc)
+        response = pages.error_response(request, exc)
+        if response.status_code == 503:  # busy, shedding load, or stopping: say when to come back
+            response.headers["retry-after"] = str(getattr(exc, "retry_after", 1))
+        return response
 
     endpoints = api.ENDPOINTS
     app = Starlette(
@@ -100,7 +106,8 @@ def create_app(atlas: Atlas, options: ServerOptions | None = None) -> Starlette:
         middleware=[
             Middleware(security.SecurityHeaders),
             Middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(settings)),
-            Middleware(security.BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes),
+            Middleware(security.BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       read_timeout=settings.body_read_timeout_s),
             Middleware(security.TokenLogin, token=settings.token),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],

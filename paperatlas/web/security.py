@@ -9,8 +9,9 @@ reaches the page.
   by visiting ``/?token=…``).
 - The ``Host`` header must name this server (stops DNS-rebinding pages from reading the catalog).
 - Every response carries a strict Content-Security-Policy (no inline script or style).
-- Bodies over 1 MB (20 MB for imports) get 413; each core call runs in a worker thread under a
-  time budget and a cap on concurrent calls, and answers 503 instead of piling up.
+- Bodies over 1 MB (20 MB for imports) get 413, bodies that stop arriving 408; each core call
+  runs in a worker thread under a time budget and a cap on concurrent calls, and answers 503
+  with ``Retry-After`` instead of piling up (``Runner``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hmac
 import html
 import logging
+import math
 import re
 import threading
 import time
@@ -36,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import deadline
 from ..errors import PaperatlasError
 
 if TYPE_CHECKING:
@@ -60,6 +63,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 UPLOAD_PATHS = ("/import", "/api/ingest")
 TOKEN_COOKIE = "paperatlas_token"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+MAX_RETRY_AFTER_S = 60
 
 
 class Denied(PaperatlasError):
@@ -67,7 +71,12 @@ class Denied(PaperatlasError):
 
 
 class Busy(PaperatlasError):
-    """The server is at its limit or the call ran past its time budget (503)."""
+    """The server is at its limit or the call ran past its time budget (503, with
+    ``Retry-After: retry_after`` seconds)."""
+
+    def __init__(self, message: str, hint: str = "", retry_after: int = 1) -> None:
+        super().__init__(message, hint)
+        self.retry_after = max(1, retry_after)
 
 
 class Internal(PaperatlasError):
@@ -159,91 +168,132 @@ def check_write(request: Request, form: FormData | None = None) -> None:
 
 
 # -- the time budget ---------------------------------------------------------------------------
-class Runner:
-    """Runs core calls in worker threads: at most ``workers`` at once, each under a time budget.
+class Lane:
+    """``slots`` calls at once, the others waiting in line (first come, first served) in the
+    event loop: no thread is held while waiting. Keeps the mean service time of its calls (an
+    exponentially weighted average) to estimate how long a newcomer would wait."""
 
-    - A call waits for a free slot in the event loop (no thread held while waiting), at most
-      ``queue_wait_s``; with ``max_waiting`` calls already waiting it is refused at once. Both
-      answer 503 ("busy"), so a burst queues briefly instead of piling up without bound.
-    - The budget (``time_budget_s``) counts from when the call starts running, so a request
-      that queued behind others still gets its full budget; past it the client gets 503 and
-      the call keeps its slot until it really ends, so slow queries cannot pile up threads.
-    - Reads share the slots; a write takes all of them (the shared SQLite connection never
-      runs a write transaction beside anything else).
+    SMOOTHING = 0.1  # weight of the newest call in the mean service time
+
+    def __init__(self, name: str, slots: int, first_guess_s: float) -> None:
+        self.name, self.slots, self.free = name, slots, slots
+        self.queue: deque[anyio.Event] = deque()
+        self.mean_s = first_guess_s
+
+    def expected_wait(self) -> float:
+        """Seconds a call arriving now would wait: the calls ahead of it, served ``slots`` at a time."""
+        return (len(self.queue) + 1) * self.mean_s / self.slots
+
+    def served(self, seconds: float) -> None:
+        self.mean_s += self.SMOOTHING * (seconds - self.mean_s)
+
+    def give_back(self) -> None:
+        """Free a slot and hand it to the first in line (event loop thread only)."""
+        self.free += 1
+        while self.queue and self.free:
+            self.free -= 1
+            self.queue.popleft().set()
+
+
+class Runner:
+    """Runs core calls in worker threads, each in a lane with a fixed number of slots and under
+    a time budget.
+
+    - Lanes: ``reads`` (``workers`` slots) serves searches, pages and small writes (a write waits
+      for the catalog's write lock at most its budget, then 503); ``imports`` (one slot) serves
+      imports, so an import never takes a slot a search needs.
+    - A call waits for a free slot in the event loop, at most ``queue_wait_s``. It is refused at
+      once with 503 and ``Retry-After`` when ``max_waiting`` calls already wait, or when the line
+      ahead of it would take longer than ``queue_wait_s`` to serve at the lane's recent pace
+      (load shedding: a client learns at once to come back later instead of timing out).
+    - The budget (``time_budget_s``) counts from when the call starts running; past it the
+      client gets 503 and the call keeps its slot until it really ends (cancelled at its next
+      ``deadline.check``), so slow calls cannot pile up threads.
+    - ``stop()`` (server shutdown) cancels running calls at their next ``deadline.check``.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.free = settings.workers  # slots; the queue and the slots live in the event loop
-        self.queue: deque[tuple[int, anyio.Event]] = deque()  # waiting calls, first come first served
+        self.reads = Lane("reads", settings.workers, first_guess_s=0.05)
+        self.imports = Lane("imports", 1, first_guess_s=5.0)
         self.running = 0  # calls in threads, abandoned ones included
         self.idle = threading.Condition()
+        self.stopping = threading.Event()
+        self.shed = 0  # calls refused at once, for the log and the load benchmark
 
     @property
     def waiting(self) -> int:
-        return len(self.queue)
+        return len(self.reads.queue) + len(self.imports.queue)
+
+    def stop(self) -> None:
+        self.stopping.set()
 
     def drain(self, timeout: float) -> bool:
         """Wait until no call runs (abandoned ones included); False if some still run."""
         with self.idle:
             return self.idle.wait_for(lambda: self.running == 0, timeout)
 
-    async def call(self, fn: Callable[..., T], *args: Any, write: bool = False, budget: float | None = None) -> T:
+    async def call(self, fn: Callable[..., T], *args: Any, write: bool = False, heavy: bool = False,
+                   budget: float | None = None) -> T:
+        """``fn(*args)`` in a worker thread; ``heavy``: in the imports lane. (``write`` is kept for
+        callers: writes share the reads lane, the store serialises them.)"""
+        if self.stopping.is_set():
+            raise Busy("the server is stopping", hint="try again in a moment", retry_after=5)
+        lane = self.imports if heavy else self.reads
         budget = budget or self.settings.time_budget_s
-        taken = await self._take(self.settings.workers if write else 1)
+        await self._take(lane)
         with self.idle:
             self.running += 1
         token = anyio.lowlevel.current_token()
         try:
             with anyio.fail_after(budget):
-                return await anyio.to_thread.run_sync(self._run, token, taken, fn, args, abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(self._run, token, lane, budget, fn, args, abandon_on_cancel=True)
         except TimeoutError:
-            raise Busy(f"the request took longer than {budget:g} s", hint="narrow the query or try again") from None
+            raise Busy(f"the request took longer than {budget:g} s", hint="narrow the query or try again",
+                       retry_after=math.ceil(lane.mean_s)) from None
 
-    async def _take(self, n: int) -> int:
-        """Take ``n`` slots, waiting in line for them at most ``queue_wait_s``."""
-        if self.free >= n and not self.queue:
-            self.free -= n
-            return n
-        if len(self.queue) >= self.settings.max_waiting:
-            raise Busy(f"the server is busy ({len(self.queue)} requests waiting)", hint="try again in a moment")
-        waiter = (n, anyio.Event())
-        self.queue.append(waiter)
+    async def _take(self, lane: Lane) -> None:
+        """A slot of ``lane``, waiting in line for it at most ``queue_wait_s``."""
+        if lane.free and not lane.queue:
+            lane.free -= 1
+            return
+        expected, limit = lane.expected_wait(), self.settings.queue_wait_s
+        if len(lane.queue) >= self.settings.max_waiting or expected > limit:
+            self.shed += 1
+            what = "an import is running" if lane is self.imports else f"{len(lane.queue)} requests waiting"
+            raise Busy(f"the server is busy ({what})", hint="try again in a moment",
+                       retry_after=math.ceil(min(max(expected, 1.0), MAX_RETRY_AFTER_S)))
+        event = anyio.Event()
+        lane.queue.append(event)
         granted = False
         try:
-            with anyio.move_on_after(self.settings.queue_wait_s):
-                await waiter[1].wait()
-            granted = waiter[1].is_set()
+            with anyio.move_on_after(limit):
+                await event.wait()
+            granted = event.is_set()
         finally:
             if not granted:
-                if waiter[1].is_set():  # granted just as the wait was cancelled: hand the slots on
-                    self._give_back(n)
+                if event.is_set():  # granted just as the wait was cancelled: hand the slot on
+                    lane.give_back()
                 else:
-                    self.queue.remove(waiter)
+                    lane.queue.remove(event)
         if not granted:
-            raise Busy(f"the server is busy (no free worker within {self.settings.queue_wait_s:g} s)",
-                       hint="try again in a moment")
-        return n
+            raise Busy(f"the server is busy (no free worker within {limit:g} s)", hint="try again in a moment",
+                       retry_after=math.ceil(min(max(lane.expected_wait(), 1.0), MAX_RETRY_AFTER_S)))
 
-    def _give_back(self, n: int) -> None:
-        """Return slots and hand them to the calls first in line (event loop thread only)."""
-        self.free += n
-        while self.queue and self.queue[0][0] <= self.free:
-            wanted, event = self.queue.popleft()
-            self.free -= wanted
-            event.set()
-
-    def _run(self, token: Any, taken: int, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def _run(self, token: Any, lane: Lane, budget: float, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        started = time.perf_counter()
         try:
-            return fn(*args)
+            with deadline.within(budget, self.stopping):
+                return fn(*args)
         except PaperatlasError:
             raise
         except Exception as exc:
             log.exception("core call %s failed", getattr(fn, "__name__", fn))
             raise Internal("internal error", hint="the server log has the details") from exc
         finally:
+            lane.served(time.perf_counter() - started)
             try:
-                anyio.from_thread.run_sync(self._give_back, taken, token=token)
+                anyio.from_thread.run_sync(lane.give_back, token=token)
             except RuntimeError:  # the event loop has stopped: nobody is waiting any more
                 pass
             with self.idle:
@@ -279,11 +329,17 @@ class _TooLarge(Exception):
     pass
 
 
-class BodyLimit:
-    """413 for bodies over the limit, whether announced (Content-Length) or streamed."""
+class _TooSlow(Exception):
+    pass
 
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int) -> None:
-        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+
+class BodyLimit:
+    """413 for bodies over the limit, whether announced (Content-Length) or streamed; 408 when
+    the client stops sending its body for ``read_timeout`` seconds (a Content-Length larger than
+    the body sent must not hold a connection and a worker forever)."""
+
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int, read_timeout: float = 15.0) -> None:
+        self.app, self.max_body, self.max_upload, self.read_timeout = app, max_body, max_upload, read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -292,12 +348,18 @@ class BodyLimit:
         length = Headers(scope=scope).get("content-length", "")
         if length.isdigit() and int(length) > limit:
             return await _too_large(scope, limit)(scope, receive, send)
-        seen, started = 0, False
+        seen, started, body_done = 0, False, False
 
         async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, body_done
+            if body_done:  # after the body, receive() waits for the client to go away: no limit
+                return await receive()
+            with anyio.move_on_after(self.read_timeout) as waited:
+                message = await receive()
+            if waited.cancelled_caught:
+                raise _TooSlow
             seen += len(message.get("body", b""))
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
             if seen > limit:
                 raise _TooLarge
             return message
@@ -312,13 +374,23 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _too_large(scope, limit)(scope, receive, send)
+        except _TooSlow:
+            if not started:
+                await _error(scope, 408, f"the request body did not arrive within {self.read_timeout:g} s",
+                             "send the whole body at once (is Content-Length right?)")(scope, receive, send)
 
 
 def _too_large(scope: Scope, limit: int) -> Response:
-    message, hint = f"the request body is larger than {limit // 1024**2} MB", "send less (split the file)"
+    return _error(scope, 413, f"the request body is larger than {limit // 1024**2} MB", "send less (split the file)")
+
+
+def _error(scope: Scope, status: int, message: str, hint: str) -> Response:
+    """An error answered by the middleware, before any route: the JSON envelope under /api/."""
+    headers = {"connection": "close"}
     if scope["path"].startswith("/api/"):
-        return JSONResponse({"error": {"status": 413, "message": message, "hint": hint}}, status_code=413)
-    return PlainTextResponse(f"413: {message}; {hint}", status_code=413)
+        return JSONResponse({"error": {"status": status, "message": message, "hint": hint}}, status_code=status,
+                            headers=headers)
+    return PlainTextResponse(f"{status}: {message}; {hint}", status_code=status, headers=headers)
 
 
 class TokenLogin:

@@ -1,9 +1,12 @@
 """The catalog file's connection: the only place that creates SQLite connections.
 
-One connection per store, shared by the threads of one process (the web server's workers):
-SQLite serialises statements on it, and ``Database.lock`` serialises *writers*, so a write
-transaction never interleaves with another thread's write. Other processes wait on SQLite's own
-lock (``busy_timeout``).
+Two connections per catalog file, shared by the threads of one process (the web server's
+workers): one for reading and one for write transactions. ``Database.lock`` serialises writers;
+a thread inside a transaction reads and writes on the write connection (it sees its own
+uncommitted rows), every other thread reads the last committed state on the read connection
+(WAL), so a long import never blocks searches and a search never sees half an import. Other
+processes wait on SQLite's own lock (``busy_timeout``). An in-memory catalog has one
+connection (a second one would be another database).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ...errors import CatalogError
+from ... import deadline
+from ...errors import CatalogError, WriteBusy
 from . import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -61,12 +65,19 @@ def _has_migrations(db: sqlite3.Connection) -> bool:
 
 
 class Database:
-    """One catalog file (or an in-memory catalog): its connection and its writers' lock."""
+    """One catalog file (or an in-memory catalog): its connections and its writers' lock."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.conn = connect(":memory:" if path is None else str(path))
+        self.reader = connect(":memory:" if path is None else str(path))
+        self.write_conn = self.reader if path is None else connect(str(path))
         self.lock = threading.RLock()
+        self._writing = threading.local()  # set in the thread that holds the write transaction
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The write connection inside this thread's transaction, else the read connection."""
+        return self.write_conn if getattr(self._writing, "depth", 0) else self.reader
 
     def execute(self, sql: str, args: Sequence[object] | dict[str, object] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, args)
@@ -80,24 +91,38 @@ class Database:
         return None if row is None else row[0]
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, wait: float | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it, or (on any error) none. Inside another transaction
-        of the same thread it joins that one."""
-        with self.lock:
-            if self.conn.in_transaction:
-                yield self.conn
+        of the same thread it joins that one. ``wait``: longest wait (seconds) for another
+        thread's write to end, then ``WriteBusy``; by default what is left of the caller's
+        ``deadline`` (a web request's budget), else as long as it takes."""
+        wait = deadline.remaining() if wait is None else wait
+        if not self.lock.acquire(timeout=-1 if wait is None else max(wait, 0.0)):
+            raise WriteBusy("another write to the catalog (an import?) is still running",
+                            hint="try again when it has finished")
+        depth = getattr(self._writing, "depth", 0)
+        self._writing.depth = depth + 1
+        conn = self.write_conn
+        try:
+            if depth or conn.in_transaction:
+                yield conn
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            conn.execute("COMMIT")
+        finally:
+            self._writing.depth = depth
+            self.lock.release()
 
     def close(self) -> None:
         with self.lock:
-            self.conn.close()
+            self.reader.close()
+            if self.write_conn is not self.reader:
+                self.write_conn.close()
 
 
 IN_CHUNK = 500  # ids per IN (...) list, below SQLite's variable limit
