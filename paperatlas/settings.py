@@ -48,6 +48,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("time_budget_s", 5.0, float, "Longest a web request's core call may run before 503."),
     Setting("ingest_budget_s", 120.0, float, "Longest a web import may run before 503."),
     Setting("parse_workers", 2, int, "Processes that parse big ingests beside the writer."),
+    Setting("max_file_mb", 1024, int, "Largest input file, in MB after decompression."),
+    Setting("max_records_per_file", 2_000_000, int, "Most records one input file may hold."),
+    Setting("max_field_chars", 1_000_000, int, "Longest field (title, abstract, …) of one record, in characters."),
+    Setting("max_nesting_depth", 200, int, "Deepest nesting of JSON, XML or BibTeX braces in an input file."),
+    Setting("max_macro_chars", 1_000_000, int, "Longest text a BibTeX @string macro may expand to."),
+    Setting("parse_timeout_s", 600.0, float, "Longest time reading one file may take (files parsed in worker processes)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -67,6 +73,12 @@ class Settings:
     time_budget_s: float = 5.0
     ingest_budget_s: float = 120.0
     parse_workers: int = 2
+    max_file_mb: int = 1024
+    max_records_per_file: int = 2_000_000
+    max_field_chars: int = 1_000_000
+    max_nesting_depth: int = 200
+    max_macro_chars: int = 1_000_000
+    parse_timeout_s: float = 600.0
 
     @property
     def catalog(self) -> str:

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import stat
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import ParseError
 from ..models import Record
@@ -19,8 +24,11 @@ from ..resolve.prepare import Prepared, prepare
 from ..store.protocol import FileInfo
 from . import registry
 from .base import ParseContext, Source
+from .limits import Limits, exceeded
 
-MAX_FILE_BYTES = 2 * 1024**3
+# A lone UTF-16 surrogate can only come from a JSON escape (\ud800); such text cannot be
+# encoded, hashed or stored, so records of a source with one are made valid at the boundary.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 @dataclass
@@ -81,19 +89,36 @@ class FileReport:
         return data
 
 
-def read_source(path: str | Path) -> Source:
-    p = Path(path)
-    if not p.exists():
-        raise ParseError("no such file", path=str(path), hint="check the path")
-    if p.is_dir():
-        raise ParseError("is a directory", path=str(path), hint="pass the files inside it (dir/*)")
-    if p.stat().st_size > MAX_FILE_BYTES:
-        raise ParseError("the file is larger than 2 GiB", path=str(path), hint="split it")
+def read_source(path: str | Path, limits: Limits | None = None) -> Source:
+    """The file at ``path`` as a Source: a regular file only (a device, pipe or socket would be
+    read without end or block forever), at most ``limits.max_file_mb`` before and after gunzip."""
+    limits = limits or Limits()
+    p = str(path)
     try:
-        raw = p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)  # a named pipe must not block the open
+    except FileNotFoundError:
+        raise ParseError("no such file", path=p, hint="check the path") from None
+    except IsADirectoryError:
+        raise ParseError("is a directory", path=p, hint="pass the files inside it (dir/*)") from None
     except OSError as exc:
-        raise ParseError(f"cannot read the file ({exc.strerror})", path=str(path), hint="check permissions") from None
-    return Source.from_bytes(str(path), raw)
+        raise ParseError(f"cannot read the file ({exc.strerror})", path=p, hint="check permissions") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ParseError("is a directory", path=p, hint="pass the files inside it (dir/*)")
+        raise ParseError("is not a regular file (a device, pipe or socket)", path=p,
+                         hint="save the data to a file first, then ingest that file")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > limits.max_bytes:
+            raise exceeded(p, f"the file is larger than {limits.max_file_mb} MB", "max_file_mb", limits.max_file_mb)
+        try:
+            raw = handle.read(limits.max_bytes + 1)
+        except OSError as exc:
+            raise ParseError(f"cannot read the file ({exc.strerror})", path=p, hint="check permissions") from None
+    if len(raw) > limits.max_bytes:  # it grew while we read it
+        raise exceeded(p, f"the file is larger than {limits.max_file_mb} MB", "max_file_mb", limits.max_file_mb)
+    return Source.from_bytes(p, raw, limits.max_bytes)
 
 
 def choose_parser(source: Source, format: str | None = None) -> str:
@@ -109,7 +134,7 @@ def parse_source(source: Source, ctx: ParseContext, format: str | None = None) -
     """Detect (or take) the format and parse every record, cleaned. Raises only ParseError."""
     name = choose_parser(source, format)
     try:
-        records = [clean_record(rec) for rec in registry.get(name).parse(source, ctx)]
+        records = [clean_record(rec) for rec in _within_limits(registry.get(name).parse(source, ctx), source, ctx)]
     except ParseError as exc:
         exc.path = exc.path or source.path
         raise
@@ -129,6 +154,64 @@ def parse_source(source: Source, ctx: ParseContext, format: str | None = None) -
         )
     _fill_in(records, ctx)
     return name, records
+
+
+def _within_limits(records: Iterable[Record], source: Source, ctx: ParseContext) -> Iterable[Record]:
+    """The parser's records, at most ``max_records``, each field at most ``max_field_chars`` (a
+    longer one fails the file, or skips the record with ``--skip-bad``), text valid Unicode."""
+    limits = ctx.limits
+    check_text = _SURROGATE_ESCAPE.search(source.data) is not None
+    for count, rec in enumerate(records, 1):
+        if count > limits.max_records:
+            raise exceeded(source.path, f"the file holds more than {limits.max_records} records", "max_records_per_file",
+                           limits.max_records)
+        longest = _longest_field(rec)
+        if longest[1] > limits.max_field_chars:
+            error = exceeded(source.path, f"field {longest[0]} has {longest[1]:,} characters", "max_field_chars",
+                             limits.max_field_chars, line=rec.line, record=rec.position or count)
+            if not ctx.skip_bad:
+                raise error
+            ctx.warn(f"record {rec.position or count} skipped: {error.message}")
+            continue
+        if check_text and _make_valid_unicode(rec):
+            rec.warn("text with invalid characters (a lone UTF-16 surrogate) repaired: U+FFFD in their place")
+        yield rec
+
+
+def _longest_field(rec: Record) -> tuple[str, int]:
+    """(name, length) of the record's longest text field."""
+    fields = [("title", rec.title), ("abstract", rec.abstract), ("venue", rec.venue or ""),
+              ("track", rec.track or ""), ("session", rec.session or "")]
+    fields += [("authors", a) for a in rec.authors] + [("keywords", k) for k in rec.keywords]
+    fields += [(f"links.{k}", v) for k, v in rec.links.items()] + [("code_urls", u) for u in rec.code_urls]
+    fields += [(str(k), v) for k, v in rec.extra.items() if isinstance(v, str)]
+    name, text = max(fields, key=lambda kv: len(kv[1]) if isinstance(kv[1], str) else 0)
+    return name, len(text) if isinstance(text, str) else 0
+
+
+def _make_valid_unicode(rec: Record) -> bool:
+    """Replace lone surrogates in every text of the record; True if any was found."""
+    changed = False
+
+    def fix(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+                return value
+            except UnicodeEncodeError:
+                changed = True
+                return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {fix(k): fix(v) for k, v in value.items()}
+        return value
+
+    for name in ("title", "abstract", "venue", "track", "session", "record_id", "authors", "keywords", "links",
+                 "code_urls", "ids", "counters", "extra"):
+        setattr(rec, name, fix(getattr(rec, name)))
+    return changed
 
 
 def _fill_in(records: list[Record], ctx: ParseContext) -> None:
@@ -163,6 +246,7 @@ class ParseJob:
     overrides: Overrides
     skip_bad: bool
     source: Source | None = None  # given for pasted text; read from ``path`` otherwise
+    limits: Limits = field(default_factory=Limits)
 
 
 Parsed = tuple[FileReport, "FileInfo | None", list[Prepared]]
@@ -171,12 +255,16 @@ Parsed = tuple[FileReport, "FileInfo | None", list[Prepared]]
 def parse_job(job: ParseJob) -> Parsed:
     """Read, detect, parse, clean and prepare one file; pure (no catalog), so it can run anywhere."""
     report = FileReport(path=job.path)
-    ctx = ParseContext(path=job.path, skip_bad=job.skip_bad, **asdict(job.overrides))
+    ctx = ParseContext(path=job.path, skip_bad=job.skip_bad, limits=job.limits, **asdict(job.overrides))
     try:
-        source = job.source or read_source(job.path)
+        source = job.source or read_source(job.path, job.limits)
         report.format, records = parse_source(source, ctx, job.format)
     except ParseError as exc:
         report.error, report.hint = f"{exc.where()}: {exc.message}", exc.hint
+        return report, None, []
+    except MemoryError:
+        report.error = f"{job.path}: not enough memory to read the file"
+        report.hint = "split it into smaller files, or lower max_file_mb to refuse such files early"
         return report, None, []
     report.claimed_total, report.page_venue, report.page_track = ctx.claimed_total, ctx.page_venue, ctx.page_track
     report.warnings = ctx.warnings + [w for r in records for w in record_warnings(r)]

@@ -14,14 +14,13 @@ Parsers never touch the catalog.
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..errors import ParseError
 from ..models import Record
+from .limits import Limits, gunzip
 
 HEAD_BYTES = 64 * 1024
 
@@ -35,16 +34,10 @@ class Source:
     _text: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_bytes(cls, path: str, raw: bytes) -> Source:
+    def from_bytes(cls, path: str, raw: bytes, max_bytes: int = Limits().max_bytes) -> Source:
+        """The source of ``raw`` (gunzipped when it is gzip data, at most ``max_bytes`` after)."""
         if raw[:2] == b"\x1f\x8b":
-            try:
-                raw = gzip.decompress(raw)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise ParseError(
-                    f"the gzip data is damaged or truncated ({exc})",
-                    path=path,
-                    hint="download or copy the file again; `gzip -t FILE` checks it",
-                ) from None
+            raw = gunzip(path, raw, max_bytes)
         return cls(path=path, data=raw)
 
     @property
@@ -82,6 +75,7 @@ class ParseContext:
     track: str | None = None
     session: str | None = None
     skip_bad: bool = False  # skip damaged records with a warning instead of failing the file
+    limits: Limits = field(default_factory=Limits)  # nesting depth, macro size … (see ingest.limits)
     claimed_total: int | None = None  # "Total: 693" on the page
     page_venue: str | None = None  # what the page header says, for the report
     page_track: str | None = None
