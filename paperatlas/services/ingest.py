@@ -13,13 +13,29 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ParseError
-from ..ingest import FileReport, Overrides, Parsed, ParseJob, content_hash, fingerprint, parse_job, read_source
-from ..ingest.base import Source
+from ..ingest import (
+    FileReport,
+    Overrides,
+    Parsed,
+    ParseJob,
+    content_hash,
+    field_coverage,
+    fingerprint,
+    parse_job,
+    parse_source,
+    read_source,
+    record_warnings,
+    registry,
+    unmapped_fields,
+)
+from ..ingest.base import ParseContext, Source
+from ..models import Record
 from ..resolve import store_file
 from ..store.protocol import FileInfo, FileState
 
@@ -75,6 +91,68 @@ def ingest_bytes(
                    format, overrides, skip_bad, source)
     known = atlas.store.papers.file_by_fingerprint(job.fingerprint)
     return _unchanged(atlas, job, known) if known else _store(atlas, parse_job(job), None)
+
+
+PREVIEW_RECORDS = 20
+
+
+@dataclass
+class Preview:
+    """What storing one pasted text or uploaded file would read, read without storing it."""
+
+    report: FileReport  # format, records found, warnings, coverage, claimed total; or the error and hint
+    records: list[Record] = field(default_factory=list)  # the first few records, cleaned
+    format: str | None = None  # the format to store it with (None: detect, as ``ingest_bytes`` does)
+    detected_by: str = "sniff"  # "format" (asked for), "sniff" (a parser claimed it) or "parsing"
+    key: str = ""  # the ingest fingerprint: the same text, format and options store what was previewed
+    known: bool = False  # this exact text with these options is in the catalog already
+
+
+def paste_format(name: str, data: bytes, format: str | None = None) -> tuple[str | None, str]:
+    """The format to read a paste or upload with, and how it was found: the one asked for
+    ("format"); the one a parser confidently claims ("sniff": returned as None, so the text is
+    detected and fingerprinted as the CLI does); else the one that reads the text best
+    ("parsing", ``registry.detect_by_parsing``: named, so storing reads it as the preview did)."""
+    if format:
+        return format, "format"
+    try:
+        found = registry.detect_by_parsing(Source.from_bytes(name, data))
+    except ParseError:
+        return None, "sniff"  # reading it reports the error
+    return (found.name if found.by == "parsing" else None), found.by
+
+
+def preview_bytes(
+    atlas: Atlas,
+    name: str,
+    data: bytes,
+    *,
+    format: str | None = None,
+    overrides: Overrides | None = None,
+    skip_bad: bool = False,
+    limit: int = PREVIEW_RECORDS,
+) -> Preview:
+    """Read one pasted text or uploaded file as ``ingest_bytes`` would store it (same format,
+    overrides and checks), without storing anything: the report and the first ``limit`` records.
+    The report carries any error instead of raising."""
+    overrides = overrides or Overrides()
+    chosen, by = paste_format(name, data, format)
+    key = fingerprint(data, chosen, overrides, skip_bad)
+    preview = Preview(FileReport(path=name), format=chosen, detected_by=by, key=key)
+    report = preview.report
+    ctx = ParseContext(path=name, skip_bad=skip_bad, **asdict(overrides))
+    try:
+        report.format, records = parse_source(Source.from_bytes(name, data), ctx, chosen)
+    except ParseError as exc:
+        report.error, report.hint = f"{exc.where()}: {exc.message}", exc.hint
+        return preview
+    report.found = len(records)
+    report.claimed_total, report.page_venue, report.page_track = ctx.claimed_total, ctx.page_venue, ctx.page_track
+    report.warnings = ctx.warnings + [w for r in records for w in record_warnings(r)]
+    report.coverage, report.unmapped = field_coverage(records), unmapped_fields(records)
+    preview.records = records[: max(0, limit)]
+    preview.known = atlas.store.papers.file_by_fingerprint(key) is not None
+    return preview
 
 
 def ingest_samples(atlas: Atlas, on_file: Callable[[FileReport], None] | None = None) -> list[FileReport]:

@@ -136,11 +136,23 @@ async def export_api(request: Request) -> Response:
 
 
 async def ingest_api(request: Request) -> Response:
+    """Store in one step; with ``preview=1`` read and return the first records, storing nothing.
+    A ``key`` (a preview's) makes the store conditional: if the text no longer reads as that
+    preview did, nothing is stored and the new preview comes back with 409."""
     given = await read_ingest(request)
-    result = await core(request, views.ingest_data, given, write=True, budget=request.app.state.settings.ingest_budget_s)
+    budget = request.app.state.settings.ingest_budget_s
+    if given.preview:
+        result = await core(request, views.ingest_preview_data, given, budget=budget)
+    else:
+        result = await core(request, views.ingest_data, given, write=True, budget=budget)
+    report = result["report"]
+    report["hint"] = views.web_hint(report.get("hint"), api=True)
+    if result.get("changed"):
+        error = {"status": 409, "message": "the text, format or options are not the ones previewed: nothing was stored",
+                 "hint": "check the new preview and send its key"}
+        return JSONResponse({"error": error, **result}, status_code=409)
     if result["ok"]:
         return JSONResponse(result)
-    report = result["report"]
     error = {"status": 400, "message": report["error"], "hint": report["hint"] or ""}
     return JSONResponse({"error": error, **result}, status_code=400)
 
@@ -262,11 +274,13 @@ PAGES = (
     Endpoint("GET", "/for-you", pages.foryou_page, "For you: a profile's recommendations, each with why", RECOMMEND_PARAMS, "text/html", "/api/recommend"),
     Endpoint("GET", "/library", pages.library_page, "Starred papers, tags, notes, reading lists, exports", (), "text/html", "/api/library"),
     Endpoint("GET", "/import", pages.import_page, "Import form: paste a listing or upload a file", (), "text/html", "/api/formats"),
-    Endpoint("POST", "/import", pages.import_post, "Import pasted text or a file; shows the ingest report",
+    Endpoint("POST", "/import", pages.import_post, "Import pasted text or a file in two steps: a preview of the detected format and first records, then store",
              (("text", "body", "pasted listing text"), ("file", "body", "or an uploaded file"),
               ("name", "body", "a name for pasted text"), ("format", "body", "skip detection"),
               ("venue", "body", "venue override"), ("year", "body", "year override"), ("track", "body", "track override"),
-              ("session", "body", "session override"), ("_csrf", "body", "CSRF token")), "text/html", "/api/ingest"),
+              ("session", "body", "session override"), ("skip_bad", "body", "1: store the good records, warn about damaged ones"),
+              ("step", "body", "preview (the default) | store"), ("key", "body", "store: the preview's key"),
+              ("_csrf", "body", "CSRF token")), "text/html", "/api/ingest"),
     Endpoint("GET", "/api", pages.docs_page, "This API, described (the OpenAPI document as a page)", (), "text/html", "/api/openapi.json"),
 )
 WRITE = (("_csrf", "body", "CSRF token (or the X-CSRF-Token header)"), ("next", "body", "form posts: where to go back"))
@@ -310,10 +324,14 @@ API = (
     Endpoint("DELETE", "/api/recommend/not-interested/{id}", undo_not_interested, "Undo not interested",
              (*ID, ("profile", "query", "starred | tag:NAME | list:NAME"))),
     Endpoint("GET", "/api/formats", formats_api, "Input formats the importer detects"),
-    Endpoint("POST", "/api/ingest", ingest_api, "Import pasted text or a file (multipart or JSON {text, name}); the ingest report, 400 if it failed",
+    Endpoint("POST", "/api/ingest", ingest_api, "Import pasted text or a file (multipart or JSON {text, name}); the ingest report, 400 if it failed; preview=1: the detected format and first records, nothing stored",
              (("text", "body", "pasted text"), ("file", "body", "uploaded file (multipart)"), ("name", "body", "name for pasted text"),
               ("format", "body", "skip detection"), ("venue", "body", "override"), ("year", "body", "override"),
-              ("track", "body", "override"), ("session", "body", "override"), *WRITE)),
+              ("track", "body", "override"), ("session", "body", "override"),
+              ("skip_bad", "body", "1: store the good records, warn about damaged ones"),
+              ("preview", "query", "1: read and return the format and first records, store nothing (also a body field)"),
+              ("key", "body", "a preview's key: store only if the text still reads as previewed (else 409 with the new preview)"),
+              *WRITE)),
     Endpoint("GET", "/api/openapi.json", openapi_api, "This description (OpenAPI 3.1)"),
 )
 

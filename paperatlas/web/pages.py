@@ -8,11 +8,15 @@ the one pre-escaped field is the search snippet, re-sanitised by ``security.snip
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -20,7 +24,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ..errors import CatalogError, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
 from ..normalize import latex_to_text
 from . import security, views
-from .params import RecommendParams, SearchParams, read_ingest, venue_args
+from .params import (
+    IngestForm,
+    IngestInput,
+    RecommendParams,
+    SearchParams,
+    ingest_form,
+    ingest_input,
+    read_ingest_body,
+    venue_args,
+)
 
 log = logging.getLogger("paperatlas.web")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -120,15 +133,87 @@ async def library_page(request: Request) -> Response:
 
 
 async def import_page(request: Request) -> Response:
-    return html(request, "import.html", {**await core(request, views.formats_data), "result": None}, api="/api/formats")
+    return await _import_html(request, IngestForm(), None, None)
 
 
 async def import_post(request: Request) -> Response:
-    given = await read_ingest(request)
+    """The import form in two steps: ``step=preview`` (the default) reads the text and shows the
+    format and the first records; ``step=store`` (the button "Store these N papers", which carries
+    the preview's ``key``) stores it, or shows a new preview if the text or options changed. An
+    uploaded file is kept for the second step (``PENDING_SECONDS``), since a browser cannot send
+    it back. Whatever goes wrong, the page comes back with the text still in the form."""
+    values, form = await read_ingest_body(request)
+    shown = ingest_form(values)
     s = request.app.state.settings
-    result = await core(request, views.ingest_data, given, write=True, budget=s.ingest_budget_s)
-    data = {**await core(request, views.formats_data), "result": result}
-    return html(request, "import.html", data, api="/api/formats", status=200 if result["ok"] else 400)
+    try:
+        security.check_write(request, form)
+        store = str(values.get("step") or "preview") == "store"
+        given = await _import_input(request, values, shown)
+        shown.file_name = shown.file_name or (given.name if given.uploaded else "")
+        if store:
+            result = await core(request, views.ingest_data, given, write=True, budget=s.ingest_budget_s)
+        else:
+            result = await core(request, views.ingest_preview_data, given, budget=s.ingest_budget_s)
+        if given.uploaded and result["ok"]:
+            if result["stored"]:
+                _pending(request).pop(shown.key, None)
+            else:
+                _keep_upload(request, result["key"], given.name, given.data)
+    except PaperatlasError as exc:
+        error = {"status": status_of(exc), "message": exc.message, "hint": views.web_hint(exc.hint)}
+        return await _import_html(request, shown, None, error)
+    result["report"]["hint"] = views.web_hint(result["report"].get("hint"))
+    if result["ok"] and not result["stored"]:
+        shown.key = result["key"]
+    if result["ok"] and result["stored"]:
+        shown = IngestForm()  # stored: the form is ready for the next listing
+    return await _import_html(request, shown, result, None)
+
+
+async def _import_html(request: Request, shown: IngestForm, result: dict[str, Any] | None,
+                       error: dict[str, Any] | None) -> Response:
+    data = {**await core(request, views.formats_data), "result": result, "form": shown.to_dict(), "error": error}
+    status = error["status"] if error else 200 if result is None or result["ok"] else 400
+    return html(request, "import.html", data, api="/api/formats", status=status)
+
+
+# An uploaded file waits here between its preview and the "store" that confirms it.
+PENDING_SECONDS = 3600.0
+PENDING_FILES = 4
+
+
+async def _import_input(request: Request, values: dict[str, Any], shown: IngestForm) -> IngestInput:
+    """The form's input; with no file and no text but a preview's key (the second step for an
+    uploaded file, or "Preview again" with another format), the file kept from that preview."""
+    pasted = str(values.get("text") or "").strip()
+    upload = values.get("file")
+    if not pasted and not (isinstance(upload, UploadFile) and upload.filename) and shown.key:
+        kept = _pending(request).get(shown.key)
+        if kept is None:
+            raise InvalidInput("the file of that preview is no longer kept", hint="choose the file again")
+        _, name, data = kept
+        return replace(await ingest_input({**values, "text": "-"}), name=name, data=data, uploaded=True)
+    return await ingest_input(values)
+
+
+def _pending(request: Request) -> OrderedDict[str, tuple[float, str, bytes]]:
+    state = request.app.state
+    pending: OrderedDict[str, tuple[float, str, bytes]] | None = getattr(state, "import_uploads", None)
+    if pending is None:
+        pending = state.import_uploads = OrderedDict()
+    now = time.monotonic()
+    for key in [k for k, (at, _, _) in pending.items() if now - at > PENDING_SECONDS]:
+        del pending[key]
+    return pending
+
+
+def _keep_upload(request: Request, key: str, name: str, data: bytes) -> None:
+    pending = _pending(request)
+    pending[key] = (time.monotonic(), name, data)
+    pending.move_to_end(key)
+    limit = 2 * request.app.state.settings.max_upload_bytes
+    while len(pending) > PENDING_FILES or sum(len(d) for _, _, d in pending.values()) > limit:
+        pending.popitem(last=False)
 
 
 async def docs_page(request: Request) -> Response:

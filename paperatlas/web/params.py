@@ -7,11 +7,11 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from ..errors import InvalidInput
@@ -136,19 +136,62 @@ class IngestInput:
     data: bytes
     format: str | None = None
     overrides: Overrides = field(default_factory=Overrides)
+    skip_bad: bool = False  # store the good records and warn about each damaged one
+    preview: bool = False  # read and show the records, store nothing
+    key: str = ""  # the preview this store confirms (its ingest fingerprint), if any
+    uploaded: bool = False  # the data is an uploaded file, not pasted text
 
 
-async def read_ingest(request: Request) -> IngestInput:
-    """The pasted text or uploaded file of a form or JSON body, with the user's overrides; only
-    once the request may write (``security.check_write``)."""
+@dataclass
+class IngestForm:
+    """The import form as it was sent, to show it again whatever happened (the pasted text stays
+    in the textarea; an uploaded file's name is named, since a browser cannot be given it back)."""
+
+    text: str = ""
+    name: str = ""
+    format: str = ""
+    venue: str = ""
+    year: str = ""
+    track: str = ""
+    session: str = ""
+    skip_bad: bool = False
+    file_name: str = ""
+    key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def read_ingest_body(request: Request) -> tuple[dict[str, Any], FormData | None]:
+    """The fields of an import form or JSON body, not checked yet (the form is kept for
+    ``security.check_write``, which reads its ``_csrf``)."""
     limit = request.app.state.settings.max_upload_bytes
     if request.headers.get("content-type", "").startswith("application/json"):
-        values, form = await json_body(request), None
-    else:
-        form = await request.form(max_files=1, max_fields=20, max_part_size=limit)
-        values = dict(form.items())
-    security.check_write(request, form)
+        return await json_body(request), None
+    form = await request.form(max_files=1, max_fields=20, max_part_size=limit)
+    return dict(form.items()), form
+
+
+def ingest_form(values: Mapping[str, Any]) -> IngestForm:
+    """What the user typed, as text (nothing checked), to put back into the form."""
+
+    def text(name: str, limit: int = 300) -> str:
+        value = values.get(name)
+        return value[:limit] if isinstance(value, str) else ""
+
     upload = values.get("file")
+    file_name = (upload.filename or "") if isinstance(upload, UploadFile) else ""
+    pasted = values.get("text")
+    return IngestForm(pasted if isinstance(pasted, str) else "", text("name"), text("format", 100), text("venue"),
+                      text("year", 20), text("track"), text("session"), _flag(values.get("skip_bad")),
+                      file_name[:200], text("key", 100))
+
+
+async def ingest_input(values: Mapping[str, Any], query: Mapping[str, str] | None = None) -> IngestInput:
+    """The pasted text or uploaded file with the user's overrides; InvalidInput (400) for what
+    cannot be used. ``preview`` may also come in the query (``POST /api/ingest?preview=1``)."""
+    upload = values.get("file")
+    uploaded = isinstance(upload, UploadFile) and bool(upload.filename)
     if isinstance(upload, UploadFile) and upload.filename:
         name, data = PurePath(upload.filename.replace("\\", "/")).name or "upload", await upload.read()
     else:
@@ -162,7 +205,26 @@ async def read_ingest(request: Request) -> IngestInput:
         raise InvalidInput(f"unknown format {fmt!r}", hint="see /api/formats")
     year = year_param({"year": str(values.get("year") or "")}, "year")
     over = Overrides(**{k: (str(values.get(k) or "").strip() or None) for k in ("venue", "track", "session")}, year=year)
-    return IngestInput(PurePath(name).name[:200], data, fmt, over)
+    skip_bad = bool_value(values["skip_bad"], "skip_bad") if values.get("skip_bad") not in (None, "") else False
+    wanted = values.get("preview") if values.get("preview") not in (None, "") else (query or {}).get("preview")
+    preview = bool_value(wanted, "preview") if wanted not in (None, "") else False
+    key = str(values.get("key") or "").strip()[:100]
+    return IngestInput(PurePath(name).name[:200], data, fmt, over, skip_bad, preview, key, uploaded)
+
+
+async def read_ingest(request: Request) -> IngestInput:
+    """The pasted text or uploaded file of a form or JSON body, with the user's overrides; only
+    once the request may write (``security.check_write``)."""
+    values, form = await read_ingest_body(request)
+    security.check_write(request, form)
+    return await ingest_input(values, request.query_params)
+
+
+def _flag(value: Any) -> bool:
+    try:
+        return value not in (None, "") and bool_value(value, "flag")
+    except InvalidInput:
+        return False
 
 
 def text_field(body: dict[str, Any], name: str) -> str:

@@ -4,17 +4,18 @@ API is the UI's data and the two cannot drift. Presentation only: links, labels,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
 from ..app import Atlas
-from ..ingest import FileReport
+from ..ingest import FileReport, fingerprint
 from ..models import paper_to_dict
 from ..search import related, search
 from ..search.types import MODES, Hit, hit_to_dict
 from ..services import catalog, library
-from ..services.ingest import ingest_bytes
+from ..services.ingest import PREVIEW_RECORDS, ingest_bytes, paste_format, preview_bytes
 from . import security
 from .params import IngestInput, RecommendParams, SearchParams
 
@@ -119,11 +120,51 @@ def formats_data(atlas: Atlas) -> dict[str, Any]:
 
 def ingest_data(atlas: Atlas, given: IngestInput) -> dict[str, Any]:
     """Store one pasted text or uploaded file; the report says what was found (a bad file's
-    report carries its error)."""
-    report: FileReport = ingest_bytes(atlas, given.name, given.data, format=given.format, overrides=given.overrides)
+    report carries its error). Text no format claims is read as the format that reads it best
+    (``services.ingest.paste_format``), as its preview was. With a preview's ``key``, text that
+    no longer reads as previewed (edited since, another format or override) is not stored: the
+    answer is its new preview, marked ``changed``."""
+    fmt, by = paste_format(given.name, given.data, given.format)
+    if given.key and given.key != fingerprint(given.data, fmt, given.overrides, given.skip_bad):
+        return {**ingest_preview_data(atlas, given), "changed": True}
+    report: FileReport = ingest_bytes(atlas, given.name, given.data, format=fmt, overrides=given.overrides,
+                                      skip_bad=given.skip_bad)
     if report.new or report.merged or report.updated:
         atlas.warm_up()  # the next search finds the keyword index up to date
-    return {"ok": report.ok, "report": report.to_dict(), "papers_in_catalog": catalog.count(atlas)}
+    return {"ok": report.ok, "stored": True, "report": report.to_dict(), "detected_by": by,
+            "papers_in_catalog": catalog.count(atlas)}
+
+
+def ingest_preview_data(atlas: Atlas, given: IngestInput) -> dict[str, Any]:
+    """Read one pasted text or uploaded file without storing it: the format it is read as (and
+    how that was found), how many records, the first few (title, authors, year, venue), the
+    warnings; ``key`` names this reading, for the confirming store."""
+    p = preview_bytes(atlas, given.name, given.data, format=given.format, overrides=given.overrides,
+                      skip_bad=given.skip_bad, limit=PREVIEW_RECORDS)
+    rows = [{"position": r.position, "line": r.line, "title": r.title, "authors": r.authors, "year": r.year,
+             "venue": r.venue, "track": r.track} for r in p.records]
+    return {"ok": p.report.ok, "stored": False, "report": p.report.to_dict(), "format": p.format,
+            "detected_by": p.detected_by, "records": rows, "more": max(0, p.report.found - len(rows)), "key": p.key,
+            "known": p.known}
+
+
+# CLI words in the hints of the core, and what the import page and the API say instead.
+_HINT_WORDS = (
+    (r"(?:pass|try|use) --format NAME", "choose the format in the menu above", 'send "format": NAME (see /api/formats)'),
+    (r"pick the right --format", "choose the right format in the menu above", 'send the right "format" (see /api/formats)'),
+    (r"pass --skip-bad", 'tick "skip damaged records"', 'send "skip_bad": 1'),
+    (r"--skip-bad", '"skip damaged records"', '"skip_bad": 1'),
+    (r"--format", "the format menu", '"format"'),
+)
+
+
+def web_hint(hint: str | None, api: bool = False) -> str:
+    """A hint of the core as the import page (or the API) puts it: "choose the format in the menu
+    above", not "pass --format NAME"."""
+    text = hint or ""
+    for pattern, page, json_api in _HINT_WORDS:
+        text = re.sub(pattern, json_api if api else page, text)
+    return text
 
 
 DataFunction = Callable[..., dict[str, Any]]
