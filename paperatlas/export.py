@@ -81,10 +81,14 @@ def _ascii(text: str) -> str:
 
 
 def bibtex_entry(paper: Paper, taken: dict[str, int] | None = None) -> str:
+    """One BibTeX entry. Titles get one layer of brace protection (not one more per round
+    trip); text is written as UTF-8 with LaTeX's special characters escaped, so that reading the
+    entry back (``ingest.bibtex``) gives the same title and authors."""
     key = bibtex_key(paper, {} if taken is None else taken)
-    fields: list[tuple[str, str]] = [("title", "{" + _bib_text(paper.title or "Untitled") + "}")]
+    title = _strip_outer_braces(paper.title or "") or "Untitled"
+    fields: list[tuple[str, str]] = [("title", "{" + _bib_text(title) + "}")]
     if paper.authors:
-        fields.append(("author", " and ".join(_bib_text(a) for a in paper.authors)))
+        fields.append(("author", " and ".join(_bib_name(a) for a in paper.authors)))
     kind = "misc"
     if paper.venue and paper.venue.lower() != "arxiv":
         kind = "inproceedings"
@@ -105,15 +109,48 @@ def bibtex_entry(paper: Paper, taken: dict[str, int] | None = None) -> str:
 
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+# Text that LaTeX (and so a reader that converts LaTeX) would change: "--" into a dash, "~" into
+# a space. Written so that it reads back as written.
+_TEX_LIGATURES = (("--", "-{}-"), ("~", r"\textasciitilde{}"))
+_NAME_SEPARATOR = re.compile(r",|\band\b", re.IGNORECASE)
 
 
 def _bib_text(text: str) -> str:
     """Escape what breaks LaTeX outside maths; keep ``$...$`` and commands; balance braces."""
     parts = re.split(r"(\$[^$]*\$)", text)
-    escaped = "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _SPECIAL.sub(r"\\\1", p) for p in parts)
+    escaped = "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else _escape_text(p) for p in parts)
     if escaped.count("$") % 2:
         escaped = escaped.replace("$", r"\$")
     return _balance(escaped)
+
+
+def _escape_text(text: str) -> str:
+    text = _SPECIAL.sub(r"\\\1", text)
+    for plain, written in _TEX_LIGATURES:
+        text = text.replace(plain, written)
+    return text
+
+
+def _bib_name(name: str) -> str:
+    """A display name as BibTeX reads it back whole: braced when a comma or the word "and"
+    would otherwise split it into parts or names."""
+    text = _bib_text(name)
+    return "{" + text + "}" if _NAME_SEPARATOR.search(name) else text
+
+
+def _strip_outer_braces(text: str) -> str:
+    """``{...}`` around the whole text removed, every layer of it (a title that arrives
+    protected already); "{A} and {B}" stays. One pass over the text."""
+    text = text.strip()
+    layers = min(len(text) - len(text.lstrip("{")), len(text) - len(text.rstrip("}")), len(text) // 2)
+    if not layers:
+        return text
+    depth = 0
+    for i, ch in enumerate(text[: len(text) - layers]):
+        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+        if i + 1 >= layers:  # the braces opened by the first `layers` characters still open?
+            layers = min(layers, depth)
+    return text[layers : len(text) - layers].strip() if layers > 0 else text
 
 
 def _balance(text: str) -> str:
