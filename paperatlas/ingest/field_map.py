@@ -14,9 +14,10 @@ from typing import Any
 from ..models import Record
 from .common import (
     arxiv_id,
+    author_details,
+    authors_and_affiliations,
     doi_of,
     openreview_url,
-    split_authors,
     split_list,
     text_of,
     year_of,
@@ -27,14 +28,16 @@ _NEW_ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "paper_id", "paperid", "uid", "_id", "openreview_id", "forum_id", "note_id",
-           "arxiv_id", "arxivid", "doc_id", "corpus_id", "corpusid", "key", "citation_key"),
+           "arxiv_id", "arxivid", "doc_id", "corpus_id", "corpusid", "key", "citation_key", "_key"),
     "title": ("title", "paper_title", "papertitle", "title_text", "name"),
     "authors": ("authors", "author", "author_names", "authornames", "authors_list", "author_list",
                 "creators", "authors_parsed"),
     "abstract": ("abstract", "summary", "paper_abstract", "abstract_text", "abstracttext"),
-    "venue": ("venue", "conference", "booktitle", "journal", "venue_name", "conference_name"),
+    "venue": ("venue", "conference", "booktitle", "journal", "venue_name", "conference_name",
+              "container_title"),
     "year": ("year", "pub_year", "publication_year", "date", "published", "publication_date",
-             "pub_date", "published_at", "publishedat", "publishdate", "created", "submitted"),
+             "pub_date", "published_at", "publishedat", "publishdate", "created", "submitted",
+             "issued"),
     "track": ("track", "status", "decision", "presentation_type", "presentation", "type"),
     "session": ("session", "session_name", "sess"),
     "keywords": ("keywords", "tags", "topics", "keyword", "subjects"),
@@ -43,7 +46,7 @@ _LINK_ALIASES: dict[str, tuple[str, ...]] = {
     "forum": ("forum", "forum_url", "forumurl", "openreview_url", "openreview_link"),
     "site": ("url", "link", "site", "paperurl", "paper_url", "html_url", "abs_url", "page", "page_url",
              "landing_page"),
-    "pdf": ("pdf", "pdf_url", "pdfurl", "pdf_link", "pdflink"),
+    "pdf": ("pdf", "pdf_url", "pdfurl", "pdf_link", "pdflink", "openaccesspdf"),
     "project": ("project", "project_page", "project_url", "homepage"),
     "video": ("video", "video_url", "youtube"),
     "arxiv": ("arxiv_url", "arxiv_link"),
@@ -69,6 +72,8 @@ for _n in _DOI_ALIASES:
     _ROLE.setdefault(_n, ("doi", 0))
 for _rank, _n in enumerate(_ARXIV_ALIASES):
     _ROLE.setdefault(_n, ("arxiv", _rank))
+# Semantic Scholar's {"DOI": ..., "ArXiv": ..., "CorpusId": ...}
+_ROLE["externalids"] = ("externalids", 0)
 # the catalog export's own structured fields
 for _n in ("links", "code_urls", "ids", "counters", "flags"):
     _ROLE[_n] = ("export:" + _n, 0)
@@ -135,16 +140,24 @@ def record_from_mapping(
     if rid is not None and not isinstance(rid, (dict, list)):
         rec.record_id = text_of(rid).strip() or None
     rec.title = text_of(get("title")).strip()
-    rec.authors = split_authors(get("authors"))
+    authors = get("authors")
+    rec.authors, affiliations = authors_and_affiliations(authors)
+    if any(affiliations):
+        extra["author affiliations"] = affiliations
+    if author_details(authors) is not None:  # author ids, affiliations, ... beside the names
+        extra[best["authors"][1]] = authors
     rec.abstract = text_of(get("abstract")).strip()
-    venue = text_of(get("venue")).strip()
+    venue_value = get("venue")
+    if isinstance(venue_value, list):  # CSL's container-title may be a list
+        venue_value = next((v for v in venue_value if isinstance(v, str) and v.strip()), None)
+    venue = text_of(venue_value).strip()
     rec.venue = venue or None
     rec.year = year_of(get("year"))
     if rec.year is None and best.get("year"):
         rec.warn(f"no year in {best['year'][1]!r}: {text_of(best['year'][2])[:40]!r}")
     rec.track = text_of(get("track")).strip() or None
     rec.session = text_of(get("session")).strip() or None
-    rec.keywords = split_list(get("keywords"))
+    rec.keywords = split_list(get("keywords"), "|;,")
 
     # the catalog export's structured fields, taken as they are (other shapes go to extra)
     for name in ("export:links", "export:ids", "export:counters", "export:flags", "export:code_urls"):
@@ -170,7 +183,12 @@ def record_from_mapping(
 
     for name, (_rank, key, value) in best.items():
         if name.startswith("link:"):
-            url = text_of(value).strip() if not isinstance(value, list) else ""
+            if isinstance(value, dict) and isinstance(value.get("url"), str):
+                url = value["url"].strip()  # {"url": ..., "status": ...} (Semantic Scholar)
+                if url and set(value) - {"url"}:
+                    extra[key] = value
+            else:
+                url = text_of(value).strip() if not isinstance(value, list) else ""
             if url:
                 rec.links.setdefault(name[5:], url)
             elif not isinstance(value, (str, int, float)):
@@ -202,6 +220,10 @@ def record_from_mapping(
                 rec.links.setdefault("arxiv", "https://arxiv.org/abs/" + aid)
             else:
                 extra[key] = value
+        elif name == "externalids":
+            rest = external_ids(value, rec)
+            if rest:
+                extra[key] = rest
     if rec.record_id and "arxiv" not in rec.ids:
         id_key = _norm_key(best["id"][1])
         if id_key in ("arxiv_id", "arxivid") or _NEW_ARXIV_ID.match(rec.record_id):
@@ -216,6 +238,25 @@ def record_from_mapping(
         rec.links["pdf"] = openreview_url(rec.links["pdf"]) if rec.links["pdf"].startswith("/pdf") else rec.links["pdf"]
     rec.extra = extra
     return rec
+
+
+def external_ids(value: Any, rec: Record) -> Any:
+    """Semantic Scholar's ``externalIds``: the DOI and arXiv id onto the record (ids and links);
+    returns what is left (CorpusId, MAG, DBLP, ...), or the value itself when it is no mapping."""
+    if not isinstance(value, dict):
+        return value
+    rest: dict[str, Any] = {}
+    for k, v in value.items():
+        kind = str(k).lower()
+        if kind == "doi" and (doi := doi_of(text_of(v))):
+            rec.ids.setdefault("doi", doi)
+            rec.links.setdefault("doi", "https://doi.org/" + doi)
+        elif kind == "arxiv" and (aid := arxiv_id(text_of(v))):
+            rec.ids.setdefault("arxiv", aid)
+            rec.links.setdefault("arxiv", "https://arxiv.org/abs/" + aid)
+        elif not _empty(v):
+            rest[str(k)] = v
+    return rest
 
 
 def _has_title(obj: Any) -> bool:

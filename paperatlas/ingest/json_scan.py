@@ -20,6 +20,9 @@ JSON_HINT = "the JSON is damaged (truncated copy?); check the file near that lin
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 LIST_KEYS = ("papers", "data", "records", "items", "rows", "results", "entries", "hits", "notes")
+# the list in a wrapper around records: [{"venue": "ICLR", "year": 2020, "submissions": [...]}]
+GROUP_KEYS = ("submissions", "papers", "notes", "records", "items", "entries", "data", "results",
+              "hits", "rows")
 
 
 def _skip_ws(text: str, idx: int = 0) -> int:
@@ -111,13 +114,73 @@ def _check_end(text: str, end: int, path: str) -> None:
         raise _syntax(text, idx, path, "extra data after the end of the JSON document")
 
 
+def is_record(obj: Any) -> bool:
+    """A mapping that looks like one paper: a title field, or an OpenReview note's ``content``."""
+    return isinstance(obj, dict) and (_has_title(obj) or isinstance(obj.get("content"), dict))
+
+
+def is_keyed(obj: Any) -> bool:
+    """A JSON object of records keyed by their ids ({"Syx4wnEtvH": {note}, ...}, a virtual
+    conference site's papers.json) rather than one record."""
+    return (
+        isinstance(obj, dict)
+        and bool(obj)
+        and not _has_title(obj)
+        and all(isinstance(v, dict) for v in obj.values())
+        and any(is_record(v) for v in obj.values())
+    )
+
+
+def keyed_item(key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A record of a keyed object, with its key as ``_key`` when no field of it repeats the key."""
+    if any(isinstance(v, str) and v == key for v in value.values()):
+        return value
+    return {"_key": key, **value}
+
+
+def group_items(item: Any) -> tuple[list[Any], dict[str, Any]] | None:
+    """A wrapper around records (``{"venue": "NIPS.cc", "year": 2018, "submissions": [...]}``):
+    (its records, its other fields); None for anything else."""
+    if not isinstance(item, dict) or is_record(item):
+        return None
+    for key in GROUP_KEYS:
+        inner = item.get(key)
+        if (
+            isinstance(inner, list)
+            and all(isinstance(x, dict) for x in inner)
+            and (not inner or any(is_record(x) for x in inner))
+        ):
+            return inner, {k: v for k, v in item.items() if k != key}
+    return None
+
+
+def expand_groups(
+    items: Iterable[tuple[int, int | None, Any]],
+) -> Iterator[tuple[int, int | None, Any, dict[str, Any]]]:
+    """(position, line, item, group) for each record, the records of wrappers (see
+    ``group_items``) in place of the wrappers, with the wrapper's other fields as ``group`` ({}
+    for a record that is in no wrapper). Records inside a wrapper get the wrapper's line."""
+    pos = 0
+    for _, line, item in items:
+        group = group_items(item)
+        if group is None:
+            pos += 1
+            yield pos, line, item, {}
+            continue
+        inner, meta = group
+        for x in inner:
+            pos += 1
+            yield pos, line, x, meta
+
+
 def iter_json_document(
     text: str, path: str, list_keys: Iterable[str] = LIST_KEYS, meta: dict[str, Any] | None = None
 ) -> Generator[tuple[int, int | None, Any], None, None]:
     """(position, line, item) of the records of a JSON document: the elements of a top-level array,
     of the first list under one of ``list_keys`` in a top-level object (else of its only list of
-    objects), or the object itself as one record. ``meta`` receives the top-level object's other
-    keys (once the iteration is done)."""
+    objects), the values of an object of records keyed by their ids (see ``is_keyed``), or the
+    object itself as one record. ``meta`` receives the top-level object's other keys (once the
+    iteration is done)."""
     start = _skip_ws(text)
     ch = text[start : start + 1]
     lines = _Lines(text)
@@ -139,6 +202,7 @@ def iter_json_document(
     found = False
     obj: dict[str, Any] = {}
     lists: list[tuple[str, int]] = []
+    starts: dict[str, int] = {}
     idx = _skip_ws(text, start + 1)
     if text[idx : idx + 1] == "}":
         idx += 1
@@ -160,6 +224,7 @@ def iter_json_document(
             else:
                 if text[idx] == "[":
                     lists.append((key, idx))
+                starts[key] = idx
                 obj[key], idx = decode_at(text, idx, path)
             idx = _skip_ws(text, idx)
             ch = text[idx : idx + 1]
@@ -182,6 +247,10 @@ def iter_json_document(
     ]
     if len(candidates) == 1 and not _has_title(obj):
         yield from iter_json_array(text, candidates[0][1], path, _Lines(text))
+        return
+    if is_keyed(obj):
+        for pos, (key, value) in enumerate(obj.items(), 1):
+            yield pos, lines.at(starts[key]), keyed_item(key, value)
         return
     yield 1, lines.at(start), obj
 

@@ -1,9 +1,14 @@
 """Generic paper records: JSON array / object with a list / JSONL / CSV / TSV / Parquet.
 
 Field names are matched case-insensitively with common aliases (``paper_title``, ``author_names``,
-``pdf_url``, ``github``, ...). The catalog's own JSONL export reads back without loss of links,
-ids, counters, code URLs and flags; Hugging Face dataset exports (JSONL, Parquet, the datasets
-server's ``{"rows": [{"row": {...}}]}``) are read the same way.
+``pdf_url``, ``github``, ...). An object of records keyed by their ids (``{"p1": {...}, ...}``) is
+read as its records, and wrappers around records (``[{"conference": "ICLR", "year": 2020, "papers":
+[...]}]``) as the records inside, with the wrapper's venue and year where a record has none (the
+wrapper's fields kept in each record's ``extra["group"]``). Author strings split on ``|``, ``;``,
+``,`` or ``and`` as they are written (see ``common.split_author_string``). The catalog's own JSONL
+export reads back without loss of links, ids, counters, code URLs and flags; Hugging Face dataset
+exports (JSONL, Parquet, the datasets server's ``{"rows": [{"row": {...}}]}``) are read the same
+way.
 
 The JSON helpers (positions and line numbers of array elements, JSON errors as ParseError) are
 in ``json_scan``, the small value helpers in ``common`` and the field-name aliases in
@@ -41,6 +46,7 @@ from .json_scan import (
     JSON_HINT,
     LIST_KEYS,
     decode_at,
+    expand_groups,
     is_jsonl,
     iter_json_array,
     iter_json_document,
@@ -61,6 +67,7 @@ __all__ = [
     "bad_record",
     "decode_at",
     "doi_of",
+    "expand_groups",
     "is_jsonl",
     "iter_json_array",
     "iter_json_document",
@@ -167,11 +174,16 @@ def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
     # a known venue in the file name (iclr2021.jsonl -> ICLR 2021) fills in, after what the user says
     venue, year = venue_from_path(path, known_only=True)
     venue, year = ctx.venue or venue, ctx.year or year
-    for pos, line, item in items:
+    for pos, line, item, group in expand_groups(items):
         if not isinstance(item, dict):
             bad_record(ctx, pos, line, path, f"a JSON {type(item).__name__}, not an object")
             continue
         rec = record_from_mapping(item, pos, line, split_cells=split_cells)
+        if group:  # [{"venue": "ICLR", "year": 2020, "papers": [...]}]: the wrapper's venue and year
+            wrapper = record_from_mapping(group, 0, None)
+            rec.venue = rec.venue or wrapper.venue
+            rec.year = rec.year or wrapper.year
+            rec.extra["group"] = group
         # the catalog's own export may hold abstract-only papers (an abstracts listing has no titles)
         if not rec.title and not (rec.abstract and "sources" in item):
             missing_title(ctx, pos, line, path, rec.record_id)
