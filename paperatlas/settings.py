@@ -33,6 +33,7 @@ class Setting:
     kind: type
     help: str
     choices: tuple[str, ...] = ()
+    secret: bool = False  # never printed (`paperatlas settings` shows whether it is set)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -54,6 +55,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_nesting_depth", 200, int, "Deepest nesting of JSON, XML or BibTeX braces in an input file."),
     Setting("max_macro_chars", 1_000_000, int, "Longest text a BibTeX @string macro may expand to."),
     Setting("parse_timeout_s", 600.0, float, "Longest time reading one file may take (files parsed in worker processes)."),
+    Setting("s2_api_key", "", str, "Semantic Scholar API key for its sources (optional; sent to that API only).",
+            secret=True),
+    Setting("fetch_allow_hosts", "", str,
+            "Hosts a shared server's sources may fetch from even at private addresses (comma-separated; *.suffix)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -79,6 +84,8 @@ class Settings:
     max_nesting_depth: int = 200
     max_macro_chars: int = 1_000_000
     parse_timeout_s: float = 600.0
+    s2_api_key: str = ""
+    fetch_allow_hosts: str = ""
 
     @property
     def catalog(self) -> str:
@@ -175,6 +182,15 @@ def check(name: str, value: Any, where: str) -> Any:
 
 def _kind_name(kind: type) -> str:
     return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}[kind]
+
+
+def shown(settings: Settings) -> dict[str, Any]:
+    """Every setting's value as ``paperatlas settings`` prints it: secrets as "(set)" or ""."""
+    out: dict[str, Any] = {}
+    for s in SETTINGS:
+        value = getattr(settings, s.name)
+        out[s.name] = ("(set)" if value else "") if s.secret else value
+    return out
 
 
 def documented() -> list[tuple[str, str]]:

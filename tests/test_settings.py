@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 
 from paperatlas.cli import cli
 from paperatlas.errors import SettingsError
-from paperatlas.settings import SETTINGS, Settings, documented, resolve
+from paperatlas.settings import SETTINGS, Settings, documented, resolve, shown
 
 
 def _config(home: Path, text: str) -> Path:
@@ -92,3 +93,13 @@ def test_settings_command_shows_where_values_come_from(_home: Path) -> None:
     result = CliRunner().invoke(cli, ["settings", "--json"], env={"PAPERATLAS_SEARCH_MODE": "keyword"})
     assert result.exit_code == 0, result.output
     assert '"page_size": 33' in result.output and '"search_mode": "keyword"' in result.output
+
+
+def test_secret_settings_are_never_printed(tmp_path: Path) -> None:
+    env = {"PAPERATLAS_HOME": str(tmp_path), "PAPERATLAS_S2_API_KEY": "sk-very-secret"}
+    settings = resolve(env=env)
+    assert settings.s2_api_key == "sk-very-secret"
+    assert shown(settings)["s2_api_key"] == "(set)" and shown(resolve(env={}))["s2_api_key"] == ""
+    result = CliRunner().invoke(cli, ["settings", "--json"], env=env)
+    assert result.exit_code == 0 and "sk-very-secret" not in result.output
+    assert json.loads(result.output)["s2_api_key"] == "(set)"

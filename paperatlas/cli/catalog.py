@@ -189,7 +189,7 @@ def settings_cmd(as_json: bool) -> None:
     """The settings in effect (flag > PAPERATLAS_* variable > <home>/config.toml > default)."""
     resolved = settings_from()
     values = {"home": str(resolved.home), "catalog": resolved.catalog,
-              **{name: getattr(resolved, name) for name, _ in settings_module.documented()}}
+              **settings_module.shown(resolved)}
     if as_json:
         emit_json(values)
         return

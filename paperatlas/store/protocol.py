@@ -82,6 +82,45 @@ class Action:
     links: list[tuple[str, Identity, Identity]] = field(default_factory=list)  # (decision, a, b)
 
 
+@dataclass(frozen=True)
+class SourceInfo:
+    """A source that fetches itself (``paperatlas sources``): what it is and how its syncs went."""
+
+    name: str
+    kind: str  # the connector: 'arxiv', 'openreview', ...
+    options: dict[str, Any]  # the connector's options (never credentials)
+    state: dict[str, Any]  # where the last sync stopped: cursor, validators, high-water mark
+    created_at: str
+    items: int = 0  # items the source has delivered so far
+    last_run: SyncRun | None = None
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One entry of a source (an arXiv entry, an OpenReview note, ...), as last fetched."""
+
+    key: str  # its id in the source (versioned arXiv id, note id, ...)
+    partition: str  # the stored document it belongs to (a day, a bucket of note numbers, ...)
+    version: str  # hash of the payload: a changed entry has a new version
+    payload: bytes  # the entry in the connector's document format
+    stamp: str | None = None  # its own date, for "stop at what the last sync saw"
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One sync of one source."""
+
+    id: int
+    source: str
+    started_at: str
+    finished_at: str | None
+    status: str  # 'running', 'ok', 'error', 'interrupted'
+    counts: dict[str, int] = field(default_factory=dict)  # requests, pages, items, new, merged, updated, ...
+    error: str | None = None
+    seq_from: int = 0  # the change feed before and after it: what this run changed
+    seq_to: int | None = None
+
+
 class PaperReads(Protocol):
     def get(self, paper_id: str) -> Paper: ...
     def exists(self, paper_id: str) -> bool: ...
@@ -162,6 +201,24 @@ class ReviewReads(Protocol):
     def actions(self) -> list[Action]: ...
 
 
+class SourceStore(Protocol):
+    """Sources and their sync state. ``atomic()`` joins the catalog's write transaction, so the
+    records of one fetched page and the source state after it are committed together."""
+
+    def add(self, name: str, kind: str, options: dict[str, Any]) -> SourceInfo | None: ...
+    def get(self, name: str) -> SourceInfo | None: ...
+    def all(self) -> list[SourceInfo]: ...
+    def remove(self, name: str) -> bool: ...
+    def atomic(self) -> AbstractContextManager[None]: ...
+    def versions(self, name: str, keys: list[str]) -> dict[str, str]: ...
+    def partition(self, name: str, partition: str) -> list[SourceItem]: ...
+    def put_items(self, name: str, items: list[SourceItem]) -> None: ...
+    def set_state(self, name: str, state: dict[str, Any]) -> None: ...
+    def start_run(self, name: str, seq_from: int) -> int: ...
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], error: str | None, seq_to: int) -> None: ...
+    def runs(self, name: str, limit: int = 20) -> list[SyncRun]: ...
+
+
 class CatalogWriter(Protocol):
     """The operations of one write transaction (``store.writer()``): files, records, papers,
     blocking keys, decisions and library rows. Entity resolution (``paperatlas.resolve``) is
@@ -220,6 +277,56 @@ class CatalogWriter(Protocol):
     def drop_note(self, paper_id: str) -> None: ...
 
 
+# -- moving a whole catalog between stores (``store.transfer.copy_catalog``) ------------------------
+# Every table a catalog holds, in an order that loads parents before the rows that refer to them,
+# with its columns as both stores name them. Values are plain Python values (str, int, float,
+# None), and bytes for ``embeddings.vector`` (the int8 components) and ``source_items.payload``
+# (zlib). Rows come out in the order they were written (SQLite's rowid, PostgreSQL's seq), which
+# some reads order by.
+COPY_TABLES: dict[str, tuple[str, ...]] = {
+    "files": ("id", "path", "name", "fingerprint", "format", "records", "claimed_total", "page_venue", "page_track",
+              "ingested_at", "content_hash", "source_id"),
+    "papers": ("id", "title", "title_key", "authors", "abstract", "venue", "year", "track", "session", "keywords",
+               "links", "code_urls", "ids", "counters", "flags", "field_sources", "created_at", "updated_at",
+               "author_terms"),
+    "records": ("id", "file_id", "record_key", "record_id", "position", "line", "paper_id", "content_hash", "data"),
+    "match_keys": ("key", "paper_id"),
+    "block_keys": ("key", "paper_id"),
+    "paper_changes": ("seq", "paper_id", "op"),
+    "index_state": ("name", "seq", "info"),
+    "embeddings": ("model", "text_hash", "vector", "scale"),
+    "paper_embeddings": ("paper_id", "model", "text_hash"),
+    "stars": ("paper_id", "created_at"),
+    "tags": ("paper_id", "tag", "created_at"),
+    "notes": ("paper_id", "body", "updated_at"),
+    "lists": ("id", "name", "created_at"),
+    "list_items": ("list_id", "paper_id", "position", "added_at"),
+    "profile_feedback": ("profile", "paper_id", "kind", "created_at"),
+    "merge_actions": ("id", "kind", "detail", "decided_at", "undone_at"),
+    "merge_links": ("action_id", "decision", "a_source", "a_key", "b_source", "b_key"),
+    "merge_review": ("id", "a_source", "a_key", "b_source", "b_key", "score", "reason", "created_at"),
+    "sources": ("id", "name", "kind", "options", "state", "created_at"),
+    "source_items": ("source_id", "key", "partition", "version", "payload", "stamp", "first_seen", "changed_at"),
+    "sync_runs": ("id", "source_id", "started_at", "finished_at", "status", "counts", "error", "seq_from", "seq_to"),
+}
+
+
+class TableDump(Protocol):
+    """One consistent snapshot of a catalog's tables (``Store.dump_tables``)."""
+
+    def count(self, table: str) -> int: ...
+    def rows(self, table: str, chunk: int = 10_000) -> Iterator[list[tuple[Any, ...]]]: ...
+
+
+class TableLoad(Protocol):
+    """Rows going into an empty catalog, all in one transaction (``Store.load_tables``): what the
+    block wrote is committed when it ends without an error, and nothing otherwise. ``count``
+    reads inside that transaction."""
+
+    def add(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
+    def count(self, table: str) -> int: ...
+
+
 class Store(Protocol):
     """A catalog's storage. ``index_folder``: where derived indexes keep their files (None: in
     memory); ``location``: how messages name the catalog."""
@@ -238,8 +345,12 @@ class Store(Protocol):
     def vectors(self) -> VectorStore: ...
     @property
     def review(self) -> ReviewReads: ...
+    @property
+    def sources(self) -> SourceStore: ...
 
     def writer(self) -> AbstractContextManager[CatalogWriter]: ...
     def backup(self, dest: Path, progress: Any = None) -> None: ...
     def compact(self) -> None: ...
     def close(self) -> None: ...
+    def dump_tables(self) -> AbstractContextManager[TableDump]: ...
+    def load_tables(self) -> AbstractContextManager[TableLoad]: ...

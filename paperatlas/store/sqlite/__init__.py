@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from ...errors import CatalogError
+from . import bulk
+from .bulk import SQLiteDump, SQLiteLoad
 from .connection import Database
 from .feed import SQLiteFeed
 from .library import SQLiteLibrary
 from .papers import SQLitePapers
 from .review import SQLiteReview
+from .sources import SQLiteSources
 from .vectors import SQLiteVectors
 from .writer import SQLiteWriter
 
@@ -38,6 +41,7 @@ class SQLiteStore:
         self.library = SQLiteLibrary(self.db)
         self.vectors = SQLiteVectors(self.db)
         self.review = SQLiteReview(self.db)
+        self.sources = SQLiteSources(self.db)
 
     @contextmanager
     def writer(self) -> Iterator[SQLiteWriter]:
@@ -72,3 +76,11 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def dump_tables(self) -> AbstractContextManager[SQLiteDump]:
+        """Every table, from one consistent snapshot (``protocol.TableDump``)."""
+        return bulk.dump_tables(self.db)
+
+    def load_tables(self) -> AbstractContextManager[SQLiteLoad]:
+        """Rows into this catalog, which must be empty, in one transaction (``protocol.TableLoad``)."""
+        return bulk.load_tables(self.db, self.location)

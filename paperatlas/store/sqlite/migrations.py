@@ -415,3 +415,47 @@ def m010_profile_feedback(db: sqlite3.Connection) -> None:
         CREATE INDEX records_file_record ON records(file_id, record_id);   -- a record by its own id (batch profiles)
         """,
     )
+
+
+@migration
+def m011_sources(db: sqlite3.Connection) -> None:
+    """Sources that fetch themselves (``paperatlas sources``), the entries each has delivered (the
+    latest payload of each, so a changed entry rebuilds its partition's document and a re-fetch
+    updates the same records), and one row per sync run with the change-feed span it covers."""
+    run_script(
+        db,
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,               -- the connector: 'arxiv', 'openreview', ...
+            options TEXT NOT NULL DEFAULT '{}',   -- JSON; never credentials
+            state TEXT NOT NULL DEFAULT '{}',     -- JSON: cursor, validators, high-water mark
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE source_items (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,                -- the entry's id in the source
+            partition TEXT NOT NULL,          -- the document it is stored in (a day, a bucket)
+            version TEXT NOT NULL,            -- sha256 of the payload
+            payload BLOB NOT NULL,            -- zlib of the entry as fetched
+            stamp TEXT,                       -- the entry's own date
+            first_seen TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            PRIMARY KEY (source_id, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX source_items_partition ON source_items(source_id, partition);
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,             -- 'running', 'ok', 'error', 'interrupted'
+            counts TEXT NOT NULL DEFAULT '{}',    -- JSON: requests, pages, items, new, merged, ...
+            error TEXT,
+            seq_from INTEGER NOT NULL,        -- paper_changes.seq before the run
+            seq_to INTEGER                    -- ... and after it
+        );
+        CREATE INDEX sync_runs_source ON sync_runs(source_id, id);
+        """,
+    )
