@@ -5,7 +5,10 @@ from __future__ import annotations
 import errno
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,7 +16,11 @@ from ..errors import InvalidInput
 from ..search.types import REQUEST_MODES
 from . import cli, err, settings_from
 
+if TYPE_CHECKING:
+    import uvicorn
+
 KEEP_ALIVE_S = 30
+GRACEFUL_S = 3  # on SIGTERM/SIGINT: how long open requests may take to finish before they are cancelled
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -61,8 +68,23 @@ def serve(host: str | None, port: int | None, db_path: Path | None, shared: bool
         err.print(f"paperatlas: {settings.catalog} at {url}" + ("  (shared, read-only without the token)" if shared else ""),
                   markup=False)
     atlas = Atlas.open(settings=settings)
+    app = create_app(atlas, ServerOptions(shared=shared, token=token))
     # Keep idle connections 30 s (uvicorn's default is 5): under a burst a client's pooled
     # connection can sit idle past 5 s, and a request sent just as the server closes it fails
     # on the client with a read error (seen once in bench/web_load.py's 200-client run).
-    uvicorn.run(create_app(atlas, ServerOptions(shared=shared, token=token)), host=settings.host, port=settings.port,
-                log_level="warning", server_header=False, timeout_keep_alive=KEEP_ALIVE_S)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", server_header=False,
+                            timeout_keep_alive=KEEP_ALIVE_S, timeout_graceful_shutdown=GRACEFUL_S)
+    run_until_stopped(config, app.state.runner.stop)
+
+
+def run_until_stopped(config: uvicorn.Config, stop: Callable[[], None]) -> None:
+    """uvicorn's server, which on SIGTERM/SIGINT first cancels the core calls that run (an import
+    stops at its next check and rolls back), so the process ends within seconds."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            stop()
+            super().handle_exit(sig, frame)
+
+    Server(config).run()

@@ -33,7 +33,7 @@ from . import api, pages, security
 __all__ = ["ServerOptions", "WebSettings", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
-SHUTDOWN_WAIT_S = 10.0
+SHUTDOWN_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
