@@ -90,8 +90,14 @@ class FileReport:
 
 
 def read_source(path: str | Path, limits: Limits | None = None) -> Source:
-    """The file at ``path`` as a Source: a regular file only (a device, pipe or socket would be
-    read without end or block forever), at most ``limits.max_file_mb`` before and after gunzip."""
+    """The file at ``path`` as a Source (gunzipped; see ``read_raw`` for what is refused)."""
+    limits = limits or Limits()
+    return Source.from_bytes(str(path), read_raw(path, limits), limits.max_bytes)
+
+
+def read_raw(path: str | Path, limits: Limits | None = None) -> bytes:
+    """The bytes of the file at ``path``: a regular file only (a device, pipe or socket would be
+    read without end or block forever), at most ``limits.max_file_mb``."""
     limits = limits or Limits()
     p = str(path)
     try:
@@ -118,7 +124,7 @@ def read_source(path: str | Path, limits: Limits | None = None) -> Source:
             raise ParseError(f"cannot read the file ({exc.strerror})", path=p, hint="check permissions") from None
     if len(raw) > limits.max_bytes:  # it grew while we read it
         raise exceeded(p, f"the file is larger than {limits.max_file_mb} MB", "max_file_mb", limits.max_file_mb)
-    return Source.from_bytes(p, raw, limits.max_bytes)
+    return raw
 
 
 def choose_parser(source: Source, format: str | None = None) -> str:

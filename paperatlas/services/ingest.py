@@ -1,24 +1,26 @@
 """Ingest use cases: files, pasted text and the bundled samples into the catalog.
 
-Each file is parsed (in worker processes for big inputs, a few files ahead of the one writer)
-and stored in one writer transaction (``resolve.store_file``). A file whose exact content was
-stored before, from any path, is reported unchanged without being parsed. One bad file gets a
-report with its error and hint, and the others go on.
+Each file is parsed (a big one in a child process: killable, time-limited, a few files ahead of
+the one writer; ``isolated``) and stored in one writer transaction (``resolve.store_file``). A
+file whose exact content was stored before, from any path, is reported unchanged without being
+parsed. Whatever goes wrong with one file (unreadable, over a limit, a parser or store error)
+becomes its report's error and hint, nothing of it is stored, and the other files go on. Long
+work checks ``deadline.check`` between steps, so a web import past its budget or a server
+shutting down stops soon, rolled back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ParseError
+from .. import deadline
+from ..errors import PaperatlasError, ParseError
 from ..ingest import (
     FileReport,
     Overrides,
@@ -29,22 +31,26 @@ from ..ingest import (
     fingerprint,
     parse_job,
     parse_source,
-    read_source,
+    read_raw,
     record_warnings,
     registry,
     unmapped_fields,
 )
 from ..ingest.base import ParseContext, Source
+from ..ingest.limits import Limits
 from ..models import Record
 from ..resolve import store_file
 from ..store.protocol import FileInfo, FileState
+from .isolated import Child, ChildDied, ChildTimeout, run_isolated
 
 if TYPE_CHECKING:
     from ..app import Atlas
 
+log = logging.getLogger("paperatlas.ingest")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-# Below this much input, worker processes cost more than they save.
-PARALLEL_MIN_BYTES = 4 * 1024**2
+# From this size on a file is read in a child process: below it, a fork costs more than it saves
+# and the linear-time parsers take well under a second (bench/parser_worst_case.py).
+ISOLATE_MIN_BYTES = 256 * 1024
 RESULT_FIELDS = ("found", "new", "merged", "unchanged", "updated", "repeated", "review", "candidates", "match_seconds")
 Progress = Callable[[int], None]
 
@@ -60,9 +66,10 @@ def ingest_paths(
     on_file: Callable[[FileReport], None] | None = None,
 ) -> list[FileReport]:
     """Ingest files in order, each in its own transaction; parsing overlaps writing on big inputs."""
-    plan = _plan(atlas, list(paths), format, overrides or Overrides(), skip_bad)
+    limits = Limits.of(atlas.settings)
+    plan = _plan(atlas, list(paths), format, overrides or Overrides(), skip_bad, limits)
     reports = []
-    for item in _parsed_in_order(plan, atlas.settings.parse_workers):
+    for item in _parsed_in_order(plan, atlas.settings.parse_workers, limits):
         report = item if isinstance(item, FileReport) else _store(atlas, item, progress)
         reports.append(report)
         if on_file:
@@ -83,14 +90,18 @@ def ingest_bytes(
     """Parse and store one pasted text or uploaded file (``label`` names it in the catalog); the
     report carries any error instead of raising."""
     overrides = overrides or Overrides()
+    limits = Limits.of(atlas.settings)
     try:
-        source = Source.from_bytes(name, data)
+        source = Source.from_bytes(name, data, limits.max_bytes)
     except ParseError as exc:
         return FileReport(path=name, error=f"{exc.where()}: {exc.message}", hint=exc.hint)
     job = ParseJob(name, label or f"web:{name}", fingerprint(data, format, overrides, skip_bad), content_hash(data),
-                   format, overrides, skip_bad, source)
+                   format, overrides, skip_bad, source, limits)
     known = atlas.store.papers.file_by_fingerprint(job.fingerprint)
-    return _unchanged(atlas, job, known) if known else _store(atlas, parse_job(job), None)
+    if known:
+        return _unchanged(atlas, job, known)
+    parsed = _answer(job, Child(parse_job, job)) if len(source.data) >= ISOLATE_MIN_BYTES else parse_job(job)
+    return _store(atlas, parsed, None)
 
 
 PREVIEW_RECORDS = 20
@@ -136,23 +147,39 @@ def preview_bytes(
     overrides and checks), without storing anything: the report and the first ``limit`` records.
     The report carries any error instead of raising."""
     overrides = overrides or Overrides()
+    limits = Limits.of(atlas.settings)
     chosen, by = paste_format(name, data, format)
     key = fingerprint(data, chosen, overrides, skip_bad)
     preview = Preview(FileReport(path=name), format=chosen, detected_by=by, key=key)
-    report = preview.report
-    ctx = ParseContext(path=name, skip_bad=skip_bad, **asdict(overrides))
+    args = (name, data, chosen, overrides, skip_bad, limits, limit)
     try:
-        report.format, records = parse_source(Source.from_bytes(name, data), ctx, chosen)
+        if len(data) >= ISOLATE_MIN_BYTES:
+            preview.report, preview.records = run_isolated(read_preview, *args, timeout_s=limits.parse_timeout_s)
+        else:
+            preview.report, preview.records = read_preview(*args)
+    except (ChildTimeout, ChildDied, RuntimeError) as exc:
+        preview.report.error, preview.report.hint = _failure(name, exc, limits)
+        return preview
+    preview.known = preview.report.ok and atlas.store.papers.file_by_fingerprint(key) is not None
+    return preview
+
+
+def read_preview(name: str, data: bytes, chosen: str | None, overrides: Overrides, skip_bad: bool, limits: Limits,
+                 limit: int) -> tuple[FileReport, list[Record]]:
+    """The report of reading ``data`` as ``chosen`` (None: detected) and its first ``limit``
+    records; pure, so it runs in a child process for big inputs."""
+    report = FileReport(path=name)
+    ctx = ParseContext(path=name, skip_bad=skip_bad, limits=limits, **asdict(overrides))
+    try:
+        report.format, records = parse_source(Source.from_bytes(name, data, limits.max_bytes), ctx, chosen)
     except ParseError as exc:
         report.error, report.hint = f"{exc.where()}: {exc.message}", exc.hint
-        return preview
+        return report, []
     report.found = len(records)
     report.claimed_total, report.page_venue, report.page_track = ctx.claimed_total, ctx.page_venue, ctx.page_track
     report.warnings = ctx.warnings + [w for r in records for w in record_warnings(r)]
     report.coverage, report.unmapped = field_coverage(records), unmapped_fields(records)
-    preview.records = records[: max(0, limit)]
-    preview.known = atlas.store.papers.file_by_fingerprint(key) is not None
-    return preview
+    return report, records[: max(0, limit)]
 
 
 def ingest_samples(atlas: Atlas, on_file: Callable[[FileReport], None] | None = None) -> list[FileReport]:
@@ -170,8 +197,23 @@ def _store(atlas: Atlas, parsed: Parsed, progress: Progress | None) -> FileRepor
     report, info, items = parsed
     if info is None:
         return report
-    with atlas.store.writer() as w:
-        result = store_file(w, info, items, progress)
+
+    def step(done: int) -> None:
+        deadline.check("the import")
+        if progress:
+            progress(done)
+
+    deadline.check("the import")
+    try:
+        with atlas.store.writer() as w:
+            result = store_file(w, info, items, step)
+    except PaperatlasError:  # cancelled, busy, a catalog that cannot be written: the command's error
+        raise
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others; it was rolled back
+        log.exception("storing %s failed", report.path)
+        report.error = f"{report.path}: internal error while storing the records ({type(exc).__name__}: {exc})"
+        report.hint = "nothing of this file was stored; please report this with the file"
+        return report
     for name in RESULT_FIELDS:
         setattr(report, name, getattr(result, name))
     report.same_as = result.same_file
@@ -195,51 +237,74 @@ def _unchanged(atlas: Atlas, job: ParseJob, known: FileState) -> FileReport:
 
 
 def _plan(
-    atlas: Atlas, paths: list[str | Path], format: str | None, overrides: Overrides, skip_bad: bool
+    atlas: Atlas, paths: list[str | Path], format: str | None, overrides: Overrides, skip_bad: bool, limits: Limits
 ) -> list[FileReport | ParseJob]:
     """For each path: a finished report (unreadable, or unchanged since last time) or a job."""
     plan: list[FileReport | ParseJob] = []
     for path in paths:
         p = Path(path)
         try:
-            if not p.is_file():
-                read_source(p)  # raises the right ParseError (missing, directory, ...)
-            raw = p.read_bytes()
+            raw = read_raw(p, limits)  # a regular file, not too big (or the ParseError that says why)
         except ParseError as exc:
             plan.append(FileReport(path=str(path), error=f"{exc.where()}: {exc.message}", hint=exc.hint))
             continue
-        except OSError as exc:
-            plan.append(FileReport(path=str(path), error=f"{path}: cannot read ({exc.strerror})", hint="check permissions"))
-            continue
         job = ParseJob(str(path), str(p.resolve()), fingerprint(raw, format, overrides, skip_bad), content_hash(raw),
-                       format, overrides, skip_bad)
+                       format, overrides, skip_bad, limits=limits)
         known = atlas.store.papers.file_by_fingerprint(job.fingerprint)
         plan.append(_unchanged(atlas, job, known) if known else job)
     return plan
 
 
-def _parsed_in_order(plan: list[FileReport | ParseJob], workers: int) -> Iterator[FileReport | Parsed]:
-    """Parse jobs in worker processes, a few files ahead of the writer, results in input order."""
-    jobs = [item for item in plan if isinstance(item, ParseJob)]
-    size = sum(Path(j.path).stat().st_size for j in jobs)
-    if len(jobs) < 2 or size < PARALLEL_MIN_BYTES or workers < 1:
-        yield from (parse_job(item) if isinstance(item, ParseJob) else item for item in plan)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        pending: deque[tuple[ParseJob, Future[Parsed]] | FileReport] = deque()
+def _parsed_in_order(plan: list[FileReport | ParseJob], workers: int, limits: Limits) -> Iterator[FileReport | Parsed]:
+    """Each job parsed, results in input order: small files here when their turn comes, big ones
+    in child processes started up to ``workers`` ahead of the writer. Children still running
+    when the caller stops (an error, a cancel) are killed."""
+    pending: deque[tuple[ParseJob, Child[Parsed] | None] | FileReport] = deque()
+    try:
         for item in plan:
-            pending.append((item, pool.submit(parse_job, item)) if isinstance(item, ParseJob) else item)
-            while len(pending) > workers + 1:
-                yield _result(pending.popleft())
+            if isinstance(item, FileReport):
+                pending.append(item)
+            else:
+                pending.append((item, Child(parse_job, item) if _size(item) >= ISOLATE_MIN_BYTES else None))
+            while _children(pending) > max(workers, 1) or len(pending) > workers + 1:
+                yield _result(pending.popleft(), limits)
         while pending:
-            yield _result(pending.popleft())
+            yield _result(pending.popleft(), limits)
+    finally:
+        for entry in pending:
+            if not isinstance(entry, FileReport) and entry[1] is not None:
+                entry[1].kill()
 
 
-def _result(entry: tuple[ParseJob, Future[Parsed]] | FileReport) -> FileReport | Parsed:
+def _children(pending: deque[tuple[ParseJob, Child[Parsed] | None] | FileReport]) -> int:
+    return sum(1 for entry in pending if not isinstance(entry, FileReport) and entry[1] is not None)
+
+
+def _size(job: ParseJob) -> int:
+    return len(job.source.data) if job.source is not None else Path(job.path).stat().st_size
+
+
+def _result(entry: tuple[ParseJob, Child[Parsed] | None] | FileReport, limits: Limits) -> FileReport | Parsed:
     if isinstance(entry, FileReport):
         return entry
-    job, future = entry
+    job, child = entry
+    deadline.check("the import")
+    return parse_job(job) if child is None else _answer(job, child)
+
+
+def _answer(job: ParseJob, child: Child[Parsed]) -> Parsed:
+    """A child's parse, or the report of why there is none (the limit, the crash)."""
     try:
-        return future.result()
-    except BrokenProcessPool:  # the worker died (out of memory?): parse here instead
-        return parse_job(job)
+        return child.result(job.limits.parse_timeout_s)
+    except (ChildTimeout, ChildDied, RuntimeError) as exc:
+        error, hint = _failure(job.path, exc, job.limits)
+        return FileReport(path=job.path, error=error, hint=hint), None, []
+
+
+def _failure(path: str, exc: Exception, limits: Limits) -> tuple[str, str]:
+    if isinstance(exc, ChildTimeout):
+        return (f"{path}: reading the file took longer than {limits.parse_timeout_s:g} s (the limit is parse_timeout_s)",
+                "split the file, or raise the limit: PAPERATLAS_PARSE_TIMEOUT_S=… or `parse_timeout_s = …` in config.toml")
+    if isinstance(exc, ChildDied):
+        return f"{path}: {exc}", "split the file into smaller ones, or lower max_file_mb to refuse such files early"
+    return f"{path}: internal error while reading ({exc})", "please report this with the file; try --format NAME meanwhile"

@@ -142,9 +142,9 @@ async def ingest_api(request: Request) -> Response:
     given = await read_ingest(request)
     budget = request.app.state.settings.ingest_budget_s
     if given.preview:
-        result = await core(request, views.ingest_preview_data, given, budget=budget)
+        result = await core(request, views.ingest_preview_data, given, heavy=True, budget=budget)
     else:
-        result = await core(request, views.ingest_data, given, write=True, budget=budget)
+        result = await core(request, views.ingest_data, given, write=True, heavy=True, budget=budget)
     report = result["report"]
     report["hint"] = views.web_hint(report.get("hint"), api=True)
     if result.get("changed"):

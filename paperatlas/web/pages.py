@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from .. import deadline
 from ..errors import CatalogError, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
 from ..normalize import latex_to_text
 from . import security, views
@@ -38,7 +39,8 @@ from .params import (
 log = logging.getLogger("paperatlas.web")
 TEMPLATES = Path(__file__).parent / "templates"
 Handler = Callable[[Request], Awaitable[Response]]
-STATUS = ((NotFound, 404), (security.Denied, 403), (security.Busy, 503), (IndexBusy, 503), (ParseError, 400),
+STATUS = ((NotFound, 404), (security.Denied, 403), (security.Busy, 503), (IndexBusy, 503), (deadline.Cancelled, 503),
+          (ParseError, 400),
           (InvalidInput, 400), (security.Internal, 500), (CatalogError, 500), (PaperatlasError, 400))
 
 
@@ -87,9 +89,11 @@ def error_response(request: Request, exc: Exception) -> Response:
     return html(request, "error.html", {"error": error}, status=status)
 
 
-async def core(request: Request, fn: Callable[..., Any], *args: Any, write: bool = False, budget: float | None = None) -> Any:
-    """Call a data function with the Atlas, in a worker thread, under the time budget."""
-    return await request.app.state.runner.call(fn, request.app.state.atlas, *args, write=write, budget=budget)
+async def core(request: Request, fn: Callable[..., Any], *args: Any, write: bool = False, heavy: bool = False,
+               budget: float | None = None) -> Any:
+    """Call a data function with the Atlas, in a worker thread, under the time budget; ``heavy``
+    (imports): in the one-at-a-time imports lane, so reads keep their workers."""
+    return await request.app.state.runner.call(fn, request.app.state.atlas, *args, write=write, heavy=heavy, budget=budget)
 
 
 def search_params(request: Request) -> SearchParams:
@@ -151,9 +155,9 @@ async def import_post(request: Request) -> Response:
         given = await _import_input(request, values, shown)
         shown.file_name = shown.file_name or (given.name if given.uploaded else "")
         if store:
-            result = await core(request, views.ingest_data, given, write=True, budget=s.ingest_budget_s)
+            result = await core(request, views.ingest_data, given, write=True, heavy=True, budget=s.ingest_budget_s)
         else:
-            result = await core(request, views.ingest_preview_data, given, budget=s.ingest_budget_s)
+            result = await core(request, views.ingest_preview_data, given, heavy=True, budget=s.ingest_budget_s)
         if given.uploaded and result["ok"]:
             if result["stored"]:
                 _pending(request).pop(shown.key, None)
