@@ -8,8 +8,9 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Callable, Iterable
+from itertools import islice
+from typing import IO, Any
 
 from .models import Paper, paper_to_dict
 from .normalize import latex_to_text
@@ -21,22 +22,32 @@ CSV_COLUMNS = (
 )
 
 
-def write(papers: Iterable[Paper], fp: IO[str], format: str) -> int:
-    """Write papers in ``format``; returns how many were written."""
+# Fields a JSONL line gets beside the paper's own, looked up for a batch of papers at once
+# (paper id -> fields): the TL;DR and where it came from.
+MoreFields = Callable[[list[Paper]], dict[str, dict[str, Any]]]
+BATCH = 500
+
+
+def write(papers: Iterable[Paper], fp: IO[str], format: str, more: MoreFields | None = None) -> int:
+    """Write papers in ``format``; returns how many were written. ``more``: extra JSONL fields."""
     writers = {
-        "jsonl": write_jsonl, "csv": write_csv, "bibtex": write_bibtex, "csl": write_csl,
-        "markdown": write_markdown,
+        "csv": write_csv, "bibtex": write_bibtex, "csl": write_csl, "markdown": write_markdown,
     }
+    if format == "jsonl":
+        return write_jsonl(papers, fp, more)
     if format not in writers:
         raise ValueError(f"unknown export format {format!r}; known: {', '.join(FORMATS)}")
     return writers[format](papers, fp)
 
 
-def write_jsonl(papers: Iterable[Paper], fp: IO[str]) -> int:
+def write_jsonl(papers: Iterable[Paper], fp: IO[str], more: MoreFields | None = None) -> int:
     n = 0
-    for paper in papers:
-        fp.write(json.dumps(paper_to_dict(paper), ensure_ascii=False) + "\n")
-        n += 1
+    stream = iter(papers)
+    while batch := list(islice(stream, BATCH)):
+        extra = more(batch) if more else {}
+        for paper in batch:
+            fp.write(json.dumps(paper_to_dict(paper) | extra.get(paper.id, {}), ensure_ascii=False) + "\n")
+            n += 1
     return n
 
 

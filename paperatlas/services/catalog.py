@@ -13,6 +13,7 @@ from ..filters import Filters
 from ..ingest import registry
 from ..models import Paper, Record, SourceRef
 from .library import PaperState, ReadingList, reading_lists, state
+from .tldrs import export_fields
 
 if TYPE_CHECKING:
     from ..app import Atlas
@@ -96,7 +97,7 @@ def export_papers(atlas: Atlas, fp: IO[str], format: str, filters: Filters | Non
     """Write the catalog's papers (narrowed by filters) as JSONL, CSV, BibTeX, CSL or Markdown."""
     if format not in export.FORMATS:
         raise InvalidInput(f"unknown export format {format!r}", hint=f"use one of {', '.join(export.FORMATS)}")
-    return export.write(atlas.store.papers.iter(filters or Filters()), fp, format)
+    return export.write(atlas.store.papers.iter(filters or Filters()), fp, format, more=export_fields(atlas))
 
 
 def formats() -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .. import export
 from ..errors import LibraryError, NotFound
 from ..models import Paper
+from .tldrs import export_fields
 
 if TYPE_CHECKING:
     from ..app import Atlas
@@ -254,7 +255,7 @@ def export_selection(atlas: Atlas, fp: IO[str], format: str, **which: Any) -> in
     papers = selection(atlas, **which)
     if format == "markdown":
         return export.write_markdown(papers, fp, heading=selection_title(atlas, **which))
-    return export.write(papers, fp, format)
+    return export.write(papers, fp, format, more=export_fields(atlas))
 
 
 def selection_title(

@@ -181,6 +181,21 @@ class SQLitePapers:
                 out[pid].append((source, key))
         return out
 
+    def extras(self, paper_ids: builtins.list[str]) -> dict[str, builtins.list[tuple[str, dict[str, Any]]]]:
+        """Each paper's records' ``extra`` (what no field took: a source's TL;DR, ...) with the
+        name of the file it came from, oldest first; records with an empty extra are left out."""
+        out: dict[str, builtins.list[tuple[str, dict[str, Any]]]] = {pid: [] for pid in paper_ids}
+        for chunk, marks in in_chunks(paper_ids):
+            rows = self.db.execute(
+                "SELECT r.paper_id, f.name, json_extract(r.data, '$.extra') FROM records r JOIN files f ON f.id = r.file_id"
+                f" WHERE r.paper_id IN ({marks}) AND json_extract(r.data, '$.extra') NOT IN ('{{}}', 'null') ORDER BY r.id",
+                chunk)
+            for pid, name, extra in rows:
+                value = json.loads(extra) if extra else {}
+                if isinstance(value, dict) and value:
+                    out[pid].append((name, value))
+        return out
+
     def source_names(self) -> dict[str, str]:
         """Source id -> the name of the file it was read from."""
         return {s: n for s, n in self.db.execute("SELECT source_id, name FROM files ORDER BY id")}
