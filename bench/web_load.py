@@ -1,6 +1,7 @@
 """Web UI speed: server time of the search page at ~100k papers, page weight, and a load test.
 
     python bench/web_load.py --db CATALOG [--clients 200] [--seconds 60]
+    python bench/web_load.py --during-import [--clients 100] [--seconds 30]
 
 1. Server time: the search page (HTML) and /api/search requested in-process (Starlette TestClient,
    no network) for 200 queries; the app's own time (its Server-Timing header: arrival to
@@ -9,6 +10,10 @@
 2. Page weight: bytes of the search page and of a paper page with everything it loads.
 3. Load: uvicorn on 127.0.0.1 (a free port), N concurrent clients for S seconds against the search
    page (bounded in count and time, loopback only); errors, requests/s, client p50/p99.
+4. --during-import (issue 13): the same load twice in one run, first alone (the baseline), then
+   while imports run one after another through /api/ingest (Paper Copilot files from
+   ../shared/data/paperlists, each new to the catalog): errors (anything but 200 and 503),
+   client p50/p99 of the requests served, and the share shed with 503 + Retry-After.
 Without --db, a catalog of the bundled samples is built in a temp folder (705 papers).
 """
 
@@ -82,8 +87,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
+async def importer(base: str, files: list[Path], token: str, stop_at: float) -> list[str]:
+    """Post the files to /api/ingest one after another until ``stop_at``; one line per import."""
+    done: list[str] = []
+    async with httpx.AsyncClient(timeout=300, headers={"Authorization": f"Bearer {token}"}) as client:
+        for path in files:
+            if time.perf_counter() >= stop_at:
+                break
+            t0 = time.perf_counter()
+            r = await client.post(f"{base}/api/ingest", files={"file": (path.name, path.read_bytes())})
+            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+            found = body.get("found", body.get("report", {}).get("found", "?")) if isinstance(body, dict) else "?"
+            done.append(f"{path.name}: HTTP {r.status_code}, {found} records, {time.perf_counter() - t0:.1f} s")
+    return done
+
+
+async def load(url: str, qs: list[str], clients: int, seconds: float, label: str = "load") -> None:
     latencies: list[float] = []
+    served: list[float] = []
+    shed = 0
     slowest: list[tuple[float, float, float]] = []  # (latency ms, seconds into the run, server ms)
     errors = 0
     kinds: Counter[str] = Counter()
@@ -100,7 +122,12 @@ async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
                 r = None
                 try:
                     r = await client.get(url, params={"q": qs[n % len(qs)]})
-                    if r.status_code != 200:
+                    if r.status_code == 200:
+                        served.append((time.perf_counter() - t0) * 1000)
+                    elif r.status_code == 503 and "retry-after" in r.headers:
+                        nonlocal shed
+                        shed += 1
+                    else:
                         errors += 1
                         kinds[f"HTTP {r.status_code}: {r.text[:120]}"] += 1
                 except httpx.HTTPError as exc:
@@ -111,9 +138,12 @@ async def load(url: str, qs: list[str], clients: int, seconds: float) -> None:
                 slowest.append((latencies[-1], t0 - (deadline - seconds), server))
 
         await asyncio.gather(*(worker(i) for i in range(clients)))
-    print(f"load: {clients} clients x {seconds:.0f} s: {len(latencies)} requests, {errors} errors,"
+    print(f"{label}: {clients} clients x {seconds:.0f} s: {len(latencies)} requests, {errors} errors,"
           f" {len(latencies) / seconds:.0f} req/s, client latency p50 {pct(latencies, 50):.0f} ms,"
           f" p99 {pct(latencies, 99):.0f} ms, mean {statistics.mean(latencies):.0f} ms")
+    if served:
+        print(f"  served (200): {len(served)}, p50 {pct(served, 50):.0f} ms, p99 {pct(served, 99):.0f} ms;"
+              f" shed with 503 + Retry-After: {shed} ({shed / max(len(latencies), 1):.1%})")
     for kind, n in kinds.most_common():
         print(f"  {n} x {kind}")
     print("  slowest (client time, when sent, server time): "
@@ -127,7 +157,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--load-only", action="store_true", help="skip the in-process server-time part")
     ap.add_argument("--mode", choices=("keyword", "semantic", "hybrid"), help="search mode (default: the page's)")
+    ap.add_argument("--during-import", action="store_true", help="the load alone, then while imports run (issue 13)")
+    ap.add_argument("--import-dir", type=Path, default=HERE.parent.parent / "shared" / "data" / "paperlists")
     args = ap.parse_args()
+    if args.during_import:
+        args.load_only = True
     tmp = tempfile.TemporaryDirectory()
     db = args.db
     if db is None:
@@ -142,8 +176,9 @@ def main() -> None:
         server_time(db, qs, args.mode)
     port = free_port()
     # The server runs in its own process, as `paperatlas serve` does: no GIL shared with the clients.
+    token = "bench-token"
     server = subprocess.Popen([sys.executable, "-m", "paperatlas", "serve", "--db", str(db), "--port", str(port),
-                               "--mode", PAGE_MODE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--mode", PAGE_MODE, "--token", token], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/"
         for _ in range(300):
@@ -152,7 +187,20 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        asyncio.run(load(url, qs, args.clients, args.seconds))
+        if not args.during_import:
+            asyncio.run(load(url, qs, args.clients, args.seconds))
+        else:
+            asyncio.run(load(url, qs, args.clients, args.seconds, label="baseline, no import"))
+            files = sorted(args.import_dir.glob("*.json.gz"), key=lambda p: p.stat().st_size, reverse=True)
+
+            async def both() -> list[str]:
+                stop_at = time.perf_counter() + args.seconds
+                imports = asyncio.create_task(importer(url.rstrip("/"), files, token, stop_at))
+                await load(url, qs, args.clients, args.seconds, label="during imports")
+                return await imports
+
+            for line in asyncio.run(both()):
+                print(f"  import {line}")
     finally:
         server.terminate()
         server.wait(timeout=10)
