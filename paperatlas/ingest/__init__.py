@@ -253,6 +253,7 @@ class ParseJob:
     skip_bad: bool
     source: Source | None = None  # given for pasted text; read from ``path`` otherwise
     limits: Limits = field(default_factory=Limits)
+    data: bytes | None = None  # an upload's bytes, decoded (gunzipped) where the job runs
 
 
 Parsed = tuple[FileReport, "FileInfo | None", list[Prepared]]
@@ -263,7 +264,12 @@ def parse_job(job: ParseJob) -> Parsed:
     report = FileReport(path=job.path)
     ctx = ParseContext(path=job.path, skip_bad=job.skip_bad, limits=job.limits, **asdict(job.overrides))
     try:
-        source = job.source or read_source(job.path, job.limits)
+        if job.source is not None:
+            source = job.source
+        elif job.data is not None:
+            source = Source.from_bytes(job.path, job.data, job.limits.max_bytes)
+        else:
+            source = read_source(job.path, job.limits)
         report.format, records = parse_source(source, ctx, job.format)
     except ParseError as exc:
         report.error, report.hint = f"{exc.where()}: {exc.message}", exc.hint

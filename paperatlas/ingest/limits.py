@@ -24,7 +24,7 @@ READ_CHUNK = 1024**2
 
 @dataclass(frozen=True)
 class Limits:
-    max_file_mb: int = 1024  # bytes of one file after decompression
+    max_file_mb: int = 256  # MB of one file after decompression
     max_records: int = 2_000_000  # records in one file
     max_field_chars: int = 1_000_000  # characters in one field of one record
     max_depth: int = 200  # nesting of JSON arrays/objects, BibTeX braces, XML elements
@@ -49,6 +49,9 @@ def exceeded(path: str, what: str, setting: str, value: object, *, line: int | N
                       hint=f"if the file is genuine, raise the limit: {env}=… or `{setting} = …` in config.toml")
 
 
+PIECE = 8 * 1024 * 1024  # inflated at a time, so the check comes before the memory is used
+
+
 def gunzip(path: str, raw: bytes, max_bytes: int) -> bytes:
     """Decompress gzip data (every member), stopping with a clear error past ``max_bytes``: a
     1 MB file that inflates to 1 GiB never reaches memory whole."""
@@ -60,7 +63,7 @@ def gunzip(path: str, raw: bytes, max_bytes: int) -> bytes:
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             pending = data
             while True:
-                piece = inflater.decompress(pending, max_bytes - size + 1)
+                piece = inflater.decompress(pending, min(max_bytes - size + 1, PIECE))
                 size += len(piece)
                 if size > max_bytes:
                     raise exceeded(path, f"the file inflates to more than {max_bytes // MB} MB", "max_file_mb",

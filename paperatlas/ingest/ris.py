@@ -105,6 +105,14 @@ class _Chunk:
     lines: list[str] = field(default_factory=list)  # normalised lines, start tag .. end tag
     closed: bool = False
     broken_by: int | None = None  # the line of the next record's start tag, when ER is missing
+    tails: dict[int, list[str]] = field(default_factory=dict)  # continuation values of lines[i]
+
+    def joined(self) -> list[str]:
+        """The lines with their continuation values appended, joined once here: appending each
+        to the growing line was quadratic in a value's continuation lines (bench/parser_worst_case.py)."""
+        if not self.tails:
+            return self.lines
+        return [f"{line.rstrip()} {' '.join(self.tails[i])}" if i in self.tails else line for i, line in enumerate(self.lines)]
 
 
 # Tags whose continuation lines are further values (EndNote writes one keyword a line after a
@@ -118,7 +126,7 @@ def _continue(cur: _Chunk, tag: str, value: str, list_tags: frozenset[str], sep:
     if tag in list_tags:
         cur.lines.append(f"{tag}{sep}{value}")
     else:
-        cur.lines[-1] = f"{cur.lines[-1].rstrip()} {value}"
+        cur.tails.setdefault(len(cur.lines) - 1, []).append(value)
 
 
 def _ris_chunks(lines: list[str], loose: bool) -> Iterator[_Chunk]:
@@ -227,7 +235,7 @@ def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
                 hint="export the references again (every record ends with an ER line); " + SKIP_HINT,
             )
         try:
-            entries = reader.parse_lines(iter(chunk.lines))
+            entries = reader.parse_lines(iter(chunk.joined()))
         except Exception as exc:  # noqa: BLE001 - rispy on damaged tags: one clear error
             if ctx.skip_bad:
                 ctx.warn(f"record {pos} (line {chunk.line}): cannot be read ({type(exc).__name__}); skipped")

@@ -51,6 +51,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # From this size on a file is read in a child process: below it, a fork costs more than it saves
 # and the linear-time parsers take well under a second (bench/parser_worst_case.py).
 ISOLATE_MIN_BYTES = 256 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 RESULT_FIELDS = ("found", "new", "merged", "unchanged", "updated", "repeated", "review", "candidates", "match_seconds")
 Progress = Callable[[int], None]
 
@@ -91,17 +92,19 @@ def ingest_bytes(
     report carries any error instead of raising."""
     overrides = overrides or Overrides()
     limits = Limits.of(atlas.settings)
-    try:
-        source = Source.from_bytes(name, data, limits.max_bytes)
-    except ParseError as exc:
-        return FileReport(path=name, error=f"{exc.where()}: {exc.message}", hint=exc.hint)
     job = ParseJob(name, label or f"web:{name}", fingerprint(data, format, overrides, skip_bad), content_hash(data),
-                   format, overrides, skip_bad, source, limits)
+                   format, overrides, skip_bad, limits=limits, data=data)
     known = atlas.store.papers.file_by_fingerprint(job.fingerprint)
     if known:
         return _unchanged(atlas, job, known)
-    parsed = _answer(job, Child(parse_job, job)) if len(source.data) >= ISOLATE_MIN_BYTES else parse_job(job)
+    parsed = _answer(job, Child(parse_job, job)) if _isolate(data) else parse_job(job)
     return _store(atlas, parsed, None)
+
+
+def _isolate(data: bytes) -> bool:
+    """Read in a child process: big data, and gzip data of any size (it may inflate to the
+    limit, which must not happen in a server's memory)."""
+    return len(data) >= ISOLATE_MIN_BYTES or data[:2] == GZIP_MAGIC
 
 
 PREVIEW_RECORDS = 20
@@ -153,7 +156,7 @@ def preview_bytes(
     preview = Preview(FileReport(path=name), format=chosen, detected_by=by, key=key)
     args = (name, data, chosen, overrides, skip_bad, limits, limit)
     try:
-        if len(data) >= ISOLATE_MIN_BYTES:
+        if _isolate(data):
             preview.report, preview.records = run_isolated(read_preview, *args, timeout_s=limits.parse_timeout_s)
         else:
             preview.report, preview.records = read_preview(*args)
@@ -281,7 +284,9 @@ def _children(pending: deque[tuple[ParseJob, Child[Parsed] | None] | FileReport]
 
 
 def _size(job: ParseJob) -> int:
-    return len(job.source.data) if job.source is not None else Path(job.path).stat().st_size
+    if job.source is not None:
+        return len(job.source.data)
+    return len(job.data) if job.data is not None else Path(job.path).stat().st_size
 
 
 def _result(entry: tuple[ParseJob, Child[Parsed] | None] | FileReport, limits: Limits) -> FileReport | Parsed:

@@ -1,12 +1,17 @@
 """The catalog file's connection: the only place that creates SQLite connections.
 
-Two connections per catalog file, shared by the threads of one process (the web server's
-workers): one for reading and one for write transactions. ``Database.lock`` serialises writers;
-a thread inside a transaction reads and writes on the write connection (it sees its own
-uncommitted rows), every other thread reads the last committed state on the read connection
-(WAL), so a long import never blocks searches and a search never sees half an import. Other
-processes wait on SQLite's own lock (``busy_timeout``). An in-memory catalog has one
-connection (a second one would be another database).
+One write connection per catalog file and one read connection per thread that reads (the web
+server's workers). ``Database.lock`` serialises writers; a thread inside a transaction reads and
+writes on the write connection (it sees its own uncommitted rows), every other thread reads the
+last committed state on its own read connection (WAL), so a long import never blocks searches
+and a search never sees half an import. Other processes wait on SQLite's own lock
+(``busy_timeout``). An in-memory catalog has one connection (a second one would be another
+database).
+
+Why not one read connection shared by the threads: a query that calls a Python SQL function
+(``pa_lower``) holds the connection's mutex while it waits for the GIL, and another thread that
+holds the GIL waits for that mutex to start its query. The web server deadlocked that way under
+concurrent searches (found by ``bench/hostile_corpus.py``).
 """
 
 from __future__ import annotations
@@ -25,19 +30,32 @@ from . import migrations
 BUSY_TIMEOUT_MS = 10_000
 
 
+def _open(target: str) -> sqlite3.Connection:
+    db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA cache_size=-262144")  # 256 MiB at most: index pages of a 1M-paper catalog
+    db.execute("PRAGMA temp_store=MEMORY")
+    db.create_function("pa_lower", 1, _lower, deterministic=True)
+    return db
+
+
+def reader(target: str) -> sqlite3.Connection:
+    """Another connection to a catalog ``connect`` has opened (and migrated), for reading."""
+    try:
+        return _open(target)
+    except sqlite3.DatabaseError as exc:
+        raise CatalogError(f"cannot open the catalog {target}: {exc}", hint="is the file still there?") from None
+
+
 def connect(target: str) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, migrated."""
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA cache_size=-262144")  # 256 MiB: index pages of a 1M-paper catalog
-        db.execute("PRAGMA temp_store=MEMORY")
-        db.create_function("pa_lower", 1, _lower, deterministic=True)
+        db = _open(target)
         newer = migrations.unknown(db) if _has_migrations(db) else []
         if newer:
             db.close()
@@ -69,14 +87,34 @@ class Database:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.reader = connect(":memory:" if path is None else str(path))
-        self.write_conn = self.reader if path is None else connect(str(path))
+        self.write_conn = connect(":memory:" if path is None else str(path))
         self.lock = threading.RLock()
         self._writing = threading.local()  # set in the thread that holds the write transaction
+        self._local = threading.local()  # this thread's read connection
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []  # to close them
+        self._readers_lock = threading.Lock()
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read connection (opened on its first read). Connections of threads that
+        have ended are closed when a new one is opened."""
+        conn: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if conn is not None:
+            return conn
+        conn = self.write_conn if self.path is None else reader(str(self.path))
+        self._local.reader = conn
+        with self._readers_lock:
+            ended = [c for t, c in self._readers if not t.is_alive()]
+            self._readers = [(t, c) for t, c in self._readers if t.is_alive()]
+            self._readers.append((threading.current_thread(), conn))
+        for old in ended:
+            if old is not self.write_conn:
+                old.close()
+        return conn
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """The write connection inside this thread's transaction, else the read connection."""
+        """The write connection inside this thread's transaction, else this thread's read connection."""
         return self.write_conn if getattr(self._writing, "depth", 0) else self.reader
 
     def execute(self, sql: str, args: Sequence[object] | dict[str, object] = ()) -> sqlite3.Cursor:
@@ -119,10 +157,12 @@ class Database:
             self.lock.release()
 
     def close(self) -> None:
-        with self.lock:
-            self.reader.close()
-            if self.write_conn is not self.reader:
-                self.write_conn.close()
+        with self.lock, self._readers_lock:
+            for _, conn in self._readers:
+                if conn is not self.write_conn:
+                    conn.close()
+            self._readers = []
+            self.write_conn.close()
 
 
 IN_CHUNK = 500  # ids per IN (...) list, below SQLite's variable limit
