@@ -50,7 +50,7 @@ class Atlas:
         """The catalog at ``location`` (default: the settings' catalog), created and migrated if
         needed; ``memory=True`` for a catalog that lives only as long as this object."""
         settings = settings or Settings()
-        return cls(open_store(None if memory else (location or settings.catalog)), settings)
+        return cls(open_store(None if memory else (location or settings.catalog), home=settings.home), settings)
 
     @property
     def location(self) -> str:

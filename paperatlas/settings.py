@@ -49,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("time_budget_s", 5.0, float, "Longest a web request's core call may run before 503."),
     Setting("ingest_budget_s", 120.0, float, "Longest a web import may run before 503."),
     Setting("parse_workers", 2, int, "Processes that parse big ingests beside the writer."),
-    Setting("max_file_mb", 1024, int, "Largest input file, in MB after decompression."),
+    Setting("max_file_mb", 256, int, "Largest input file, in MB after decompression (the largest real listings are ~40 MB)."),
     Setting("max_records_per_file", 2_000_000, int, "Most records one input file may hold."),
     Setting("max_field_chars", 1_000_000, int, "Longest field (title, abstract, …) of one record, in characters."),
     Setting("max_nesting_depth", 200, int, "Deepest nesting of JSON, XML or BibTeX braces in an input file."),
@@ -59,6 +59,13 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("fetch_allow_hosts", "", str,
             "Hosts a shared server's sources may fetch from even at private addresses (comma-separated; *.suffix)."),
+    Setting("smtp_host", "", str, "Mail server that sends digests (`paperatlas digest --format email`)."),
+    Setting("smtp_port", 0, int, "Its port (0: 465 for ssl, else 587)."),
+    Setting("smtp_security", "starttls", str, "starttls, ssl (implicit TLS) or none (loopback relays only)."),
+    Setting("smtp_user", "", str, "Login name at the mail server (none: no login)."),
+    Setting("smtp_password", "", str, "Its password (settings file or PAPERATLAS_SMTP_PASSWORD; never printed).",
+            secret=True),
+    Setting("smtp_from", "", str, "Sender address of digests (default: smtp_user)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -78,7 +85,7 @@ class Settings:
     time_budget_s: float = 5.0
     ingest_budget_s: float = 120.0
     parse_workers: int = 2
-    max_file_mb: int = 1024
+    max_file_mb: int = 256
     max_records_per_file: int = 2_000_000
     max_field_chars: int = 1_000_000
     max_nesting_depth: int = 200
@@ -86,6 +93,12 @@ class Settings:
     parse_timeout_s: float = 600.0
     s2_api_key: str = ""
     fetch_allow_hosts: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
 
     @property
     def catalog(self) -> str:

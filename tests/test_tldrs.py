@@ -82,3 +82,29 @@ def test_jsonl_export_carries_the_tldr_and_its_source_and_reads_back_the_same(at
     assert {t: (line["tldr"], line["tldr_source"]) for t, line in again.items()} == \
         {t: (line["tldr"], line["tldr_source"]) for t, line in first.items()}
 
+
+
+def test_cards_and_the_paper_page_show_the_tldr_and_whose_it_is(tmp_path: Path, settings: Settings) -> None:
+    from starlette.testclient import TestClient
+
+    from paperatlas.web import ServerOptions, create_app
+
+    listing = _listing(tmp_path)
+    rows = [json.loads(line) for line in listing.read_text(encoding="utf-8").splitlines()]
+    rows[0]["tldr"] = "Attention that skips <b>most</b> pairs."  # listing text is escaped where shown
+    listing.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with Atlas.open(tmp_path / "web.sqlite", settings) as atlas:
+        ingest_paths(atlas, [listing])
+        app = create_app(atlas, ServerOptions(allowed_hosts=("testserver",)))
+        with TestClient(app, base_url="http://testserver") as client:
+            hits = {h["title"]: h for h in client.get("/api/search", params={"q": "sparse attention"}).json()["hits"]}
+            page = client.get("/", params={"q": "sparse attention"}).text
+            first = hits["Sparse attention for long documents"]
+            paper = client.get(f"/paper/{first['id']}").text
+    assert (first["tldr"], first["tldr_source"]) == ("Attention that skips <b>most</b> pairs.", "source")
+    assert (hits["Sparse attention, again"]["tldr"], hits["Sparse attention, again"]["tldr_source"]) == \
+        (CONTRIBUTION, "extractive")
+    assert '<p class="tldr src">Attention that skips &lt;b&gt;most&lt;/b&gt; pairs.</p>' in page
+    assert f'<p class="tldr">{CONTRIBUTION}</p>' in page
+    shown = "Attention that skips &lt;b&gt;most&lt;/b&gt; pairs."
+    assert f'<p class="tldr src">{shown} <span class="from">(listing.jsonl)</span></p>' in paper

@@ -24,7 +24,7 @@ from paperatlas.web.security import CSP, Busy, Runner, safe_url, snippet_html
 
 BASE = "http://testserver"
 HIT_FIELDS = {"id", "score", "title", "label", "authors", "venue", "year", "track", "session", "url", "code_urls",
-              "counters", "snippet", "why", "preview", "sources"}
+              "counters", "snippet", "why", "preview", "sources", "links", "tldr", "tldr_source"}
 ERROR_FIELDS = {"status", "message", "hint"}
 
 

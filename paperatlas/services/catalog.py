@@ -113,10 +113,14 @@ class BackupReport:
 
 
 def backup(atlas: Atlas, dest: Path, progress: Callable[[int, int], None] | None = None) -> BackupReport:
-    """A consistent copy of the live catalog (derived indexes are rebuilt from it when opened)."""
+    """A consistent copy of the live catalog (derived indexes are rebuilt from it when opened):
+    a SQLite file, checked by opening it; for PostgreSQL a ``pg_dump`` archive, which only
+    ``pg_restore`` reads, so its count is the live catalog's at the time of the dump."""
     atlas.store.backup(dest, progress)
     from ..store import open_store
 
+    if "://" in atlas.store.location:
+        return BackupReport(str(dest), dest.stat().st_size, atlas.store.papers.count(Filters()))
     copy = open_store(dest)
     try:
         papers = copy.papers.count(Filters())

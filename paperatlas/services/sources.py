@@ -126,10 +126,14 @@ def sync(
     own = fetcher is None
     client = fetcher or Fetcher(guard=_guard(atlas, shared, allow_hosts))
     try:
-        return [sync_source(atlas, info, client, secrets=keys, today=today, progress=progress) for info in infos]
+        reports = [sync_source(atlas, info, client, secrets=keys, today=today, progress=progress) for info in infos]
     finally:
         if own:
             client.close()
+    from .watches import after_sync  # what changed, for each watch; counters as a time series
+
+    after_sync(atlas, today)
+    return reports
 
 
 def _guard(atlas: Atlas, shared: bool, allow_hosts: Iterable[str] | None) -> Guard:

@@ -121,6 +121,126 @@ class SyncRun:
     seq_to: int | None = None
 
 
+@dataclass(frozen=True)
+class ProgrammeEntry:
+    """One paper a programme session presents: how the programme named it, the catalog paper it
+    was matched to (None: the catalog lacks it), its poster board."""
+
+    ref: str  # as the programme wrote it: a title, an id, "board A12"
+    paper_id: str | None = None
+    board: str | None = None
+    ids: dict[str, str] = field(default_factory=dict)  # strong ids the reference carried (re-matching)
+
+
+@dataclass(frozen=True)
+class ProgrammeSession:
+    """A session of a conference programme (``paperatlas programme``). Times are ISO 8601: with
+    a UTC offset when the zone is known (the wall clock of the conference and the instant both
+    survive), without one for floating times, a bare date for all-day sessions."""
+
+    key: str  # identity inside the programme across re-imports (the organisers' UID, or name + start)
+    name: str
+    starts_at: str | None = None
+    ends_at: str | None = None
+    tz: str | None = None  # the zone's name as the programme gave it (display only)
+    all_day: bool = False
+    room: str | None = None
+    kind: str | None = None  # poster, oral, spotlight, talk, ... (from the name)
+    description: str = ""
+    url: str | None = None
+    entries: tuple[ProgrammeEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    """A stored programme of one venue and year."""
+
+    venue: str
+    year: int
+    source: str  # 'ics:<file name>', 'csv:<file name>', 'json:<file name>', 'listings'
+    imported_at: str
+    sessions: int
+    entries: int
+    unmatched: int
+
+
+class ProgrammeStore(Protocol):
+    """Conference programmes, one per venue (case-insensitive) and year: ``replace`` swaps a
+    whole programme in one transaction; the library (what a person chose) is never touched."""
+
+    def replace(self, venue: str, year: int, source: str, sessions: list[ProgrammeSession]) -> None: ...
+    def sessions(self, venue: str, year: int) -> list[ProgrammeSession]: ...
+    def info(self, venue: str, year: int) -> ProgrammeInfo | None: ...
+    def all(self) -> list[ProgrammeInfo]: ...
+    def remove(self, venue: str, year: int) -> bool: ...
+    def repoint(self, venue: str, year: int, moved: dict[str, str]) -> None: ...
+    def papers_under_keys(self, keys: list[str]) -> dict[str, list[str]]: ...
+
+
+@dataclass(frozen=True)
+class WatchInfo:
+    """A watch (``paperatlas watch``): a saved search (query, filters, mode), a recommendation
+    profile, or the authors you follow (kind 'follows')."""
+
+    name: str
+    kind: str  # 'query', 'profile' or 'follows'
+    query: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)  # Filters.to_dict()
+    mode: str = "keyword"
+    profile: str | None = None
+    created_at: str = ""
+    created_seq: int = 0  # the change feed when it was added: nothing changed before is reported
+    checked_at: str | None = None
+    error: str | None = None
+    unseen: int = 0  # items reported and not marked seen
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """What a watch reported about one paper: the typed reason, the state reported (an item is
+    reported once per watch until that state changes) and details for people."""
+
+    watch: str
+    paper_id: str
+    reason: str  # new, new_version, decision, track_changed, code, trending, followed_author
+    state: str
+    detail: dict[str, Any]
+    title: str
+    reported_at: str
+    seen_at: str | None = None
+    id: int = 0
+
+
+class WatchStore(Protocol):
+    """Watches, their reported items, followed authors, per-paper snapshots (to type changes)
+    and counters as a time series. ``report`` ignores an item already reported with the same
+    (watch, paper, reason, state): that is the once-per-change guarantee."""
+
+    def atomic(self) -> AbstractContextManager[None]: ...  # the writes inside commit together
+    def add(self, info: WatchInfo) -> WatchInfo | None: ...
+    def get(self, name: str) -> WatchInfo | None: ...
+    def all(self) -> list[WatchInfo]: ...
+    def remove(self, name: str) -> bool: ...
+    def checked(self, name: str, at: str, error: str | None) -> None: ...
+    def report(self, items: list[WatchItem]) -> int: ...
+    def items(self, name: str, since: str | None = None, unseen: bool = False, limit: int = 500) -> list[WatchItem]: ...
+    def mark_seen(self, name: str, at: str) -> int: ...
+    def follow(self, key: str, name: str, at: str) -> bool: ...
+    def unfollow(self, key: str) -> bool: ...
+    def follows(self) -> list[tuple[str, str, str]]: ...  # (key, name, created_at)
+    def position(self, name: str) -> int | None: ...
+    def set_position(self, name: str, seq: int) -> None: ...
+    def changed_papers(self, after: int, upto: int) -> dict[str, int]: ...  # paper -> its last change in (after, upto]
+    def snapshots(self, paper_ids: list[str]) -> dict[str, dict[str, Any]]: ...
+    def put_snapshots(self, states: dict[str, dict[str, Any]]) -> None: ...
+    def snapshots_by_key(self, keys: list[str]) -> dict[str, dict[str, Any]]: ...  # state['key'] -> a state
+    def last_counters(self, paper_ids: list[str]) -> dict[tuple[str, str], int]: ...
+    def observe_counters(self, rows: list[tuple[str, str, int, str]]) -> None: ...  # (paper, counter, value, at)
+    def counter_series(self, since: str, venue: str | None = None) -> list[tuple[str, str, int, str]]: ...
+    def counter_population(self, venue: str | None = None) -> dict[str, int]: ...  # counter -> papers carrying it
+    def paper_times(self, paper_ids: list[str]) -> dict[str, tuple[str, str]]: ...  # (created_at, updated_at)
+
+
 class PaperReads(Protocol):
     def get(self, paper_id: str) -> Paper: ...
     def exists(self, paper_id: str) -> bool: ...
@@ -144,6 +264,9 @@ class PaperReads(Protocol):
     def venue_years(self) -> builtins.list[dict[str, Any]]: ...
     def venue_tracks(self, venue: str | None, year: int | None) -> builtins.list[dict[str, Any]]: ...
     def venue_sources(self, venue: str | None, year: int | None) -> builtins.list[dict[str, Any]]: ...
+    def venue_papers(self, venue: str | None, year: int | None, filters: Filters, sort: str = "title",
+                     counter: str | None = None, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Paper], int]: ...
+    def venue_counters(self, venue: str | None, year: int | None) -> builtins.list[tuple[str, int]]: ...
 
 
 class ChangeFeed(Protocol):
@@ -309,6 +432,17 @@ COPY_TABLES: dict[str, tuple[str, ...]] = {
     "sources": ("id", "name", "kind", "options", "state", "created_at"),
     "source_items": ("source_id", "key", "partition", "version", "payload", "stamp", "first_seen", "changed_at"),
     "sync_runs": ("id", "source_id", "started_at", "finished_at", "status", "counts", "error", "seq_from", "seq_to"),
+    "programmes": ("venue_key", "year", "venue", "source", "imported_at"),
+    "programme_sessions": ("id", "venue_key", "year", "key", "name", "starts_at", "ends_at", "tz", "all_day", "room",
+                           "kind", "description", "url", "position"),
+    "programme_entries": ("session_id", "position", "ref", "paper_id", "board", "ids"),
+    "watches": ("id", "name", "kind", "query", "filters", "mode", "profile", "created_at", "created_seq", "checked_at",
+                "error"),
+    "watch_items": ("id", "watch_id", "paper_id", "reason", "state", "detail", "title", "reported_at", "seen_at"),
+    "follows": ("key", "name", "created_at"),
+    "paper_snapshots": ("paper_id", "key", "state"),
+    "watch_state": ("name", "seq"),
+    "counter_series": ("paper_id", "counter", "value", "observed_at"),
 }
 
 
@@ -348,6 +482,10 @@ class Store(Protocol):
     def review(self) -> ReviewReads: ...
     @property
     def sources(self) -> SourceStore: ...
+    @property
+    def programme(self) -> ProgrammeStore: ...
+    @property
+    def watches(self) -> WatchStore: ...
 
     def writer(self) -> AbstractContextManager[CatalogWriter]: ...
     def backup(self, dest: Path, progress: Any = None) -> None: ...

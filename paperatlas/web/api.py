@@ -22,13 +22,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..app import Atlas
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..filters import Filters
 from ..search import search_batch
 from ..services import library
-from . import pages, security, views
+from . import author_views, pages, security, views
 from .pages import Handler, core, search_params
-from .params import MAX_K, RecommendParams, SearchParams, int_param, json_body, read_ingest, text_field, venue_args
+from .params import MAX_K, RecommendParams, SearchParams, author_name, int_param, json_body, read_ingest, text_field, venue_args
 
 MAX_BATCH = 100
 MEDIA = {
@@ -60,7 +60,11 @@ async def venues_api(request: Request) -> Response:
 
 
 async def venue_api(request: Request) -> Response:
-    return JSONResponse(await core(request, views.venue_data, *venue_args(request)))
+    return JSONResponse(await core(request, views.venue_data, *venue_args(request), pages.venue_params(request)))
+
+
+async def author_api(request: Request) -> Response:
+    return JSONResponse(await core(request, author_views.author_data, author_name(request)))
 
 
 async def library_api(request: Request) -> Response:
@@ -90,6 +94,8 @@ async def openapi_api(request: Request) -> Response:
 def batch_data(atlas: Atlas, queries: list[dict[str, Any]], params: SearchParams) -> dict[str, Any]:
     """The same batch search as ``paperatlas search --batch`` (``search.search_batch``)."""
     results = list(search_batch(atlas, queries, mode=params.mode, k=params.k, filters=params.filters))
+    for result in results:
+        result["hits"] = views.card_rows(atlas, result["hits"])
     return {"mode": params.mode, "k": params.k, "results": results}
 
 
@@ -197,8 +203,14 @@ def pid(request: Request) -> str:
     return str(request.path_params["id"])
 
 
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names no list
+
+
 def list_id(request: Request) -> int:
-    return int(request.path_params["list_id"])
+    value = int(request.path_params["list_id"])
+    if value > MAX_ROW_ID:
+        raise NotFound(f"no reading list with id {str(value)[:30]}", hint="GET /api/library/lists lists them")
+    return value
 
 
 def create_list(atlas: Atlas, name: str, paper_id: str | None) -> library.ReadingList:
@@ -264,13 +276,24 @@ RECOMMEND_PARAMS = (
     ("k", "query", f"how many (at most {MAX_K})"),
 )
 
+VENUE_PARAMS = (
+    ("venue", "path", "venue ('-': unknown)"), ("year", "path", "year ('-': unknown)"),
+    ("q", "query", "words: rank the list by relevance to them, or narrow it to their matches"),
+    ("sort", "query", "relevance | track | title | counter:NAME (a popularity counter the venue's papers carry)"),
+    ("track", "query", "only this track"), ("session", "query", "only this session"),
+    ("has_code", "query", "1: only papers with code"), ("page", "query", "1-based page"), ("k", "query", f"papers per page (at most {MAX_K})"),
+)
+AUTHOR = (("name", "path", "the author's name (accents, case and word order do not matter)"),)
+
 PAGES = (
     Endpoint("GET", "/", pages.search_page, "Search page: results with snippets, facets with counts", SEARCH_PARAMS, "text/html", "/api/search"),
     Endpoint("GET", "/paper/{id}", pages.paper_page, "Paper page: abstract, sources, code, counters, BibTeX, library", ID, "text/html", "/api/paper/{id}"),
     Endpoint("GET", "/paper/{id}/related", pages.related_page, "Related papers", ID, "text/html", "/api/paper/{id}/related"),
     Endpoint("GET", "/venues", pages.venues_page, "Venues and years with paper counts", (), "text/html", "/api/venues"),
-    Endpoint("GET", "/venue/{venue:path}/{year}", pages.venue_page, "One venue and year: tracks, sessions, per-source coverage",
-             (("venue", "path", "venue ('-': unknown)"), ("year", "path", "year ('-': unknown)")), "text/html", "/api/venue/{venue}/{year}"),
+    Endpoint("GET", "/venue/{venue:path}/{year}", pages.venue_page, "One venue and year: tracks, sessions, per-source coverage, its papers sorted and filtered",
+             VENUE_PARAMS, "text/html", "/api/venue/{venue}/{year}"),
+    Endpoint("GET", "/author/{name:path}", pages.author_page, "An author: papers in the catalog (newest first), co-authors, venues",
+             AUTHOR, "text/html", "/api/author/{name}"),
     Endpoint("GET", "/for-you", pages.foryou_page, "For you: a profile's recommendations, each with why", RECOMMEND_PARAMS, "text/html", "/api/recommend"),
     Endpoint("GET", "/library", pages.library_page, "Starred papers, tags, notes, reading lists, exports", (), "text/html", "/api/library"),
     Endpoint("GET", "/import", pages.import_page, "Import form: paste a listing or upload a file", (), "text/html", "/api/formats"),
@@ -293,8 +316,9 @@ API = (
     Endpoint("GET", "/api/paper/{id}", paper_api, "A paper: every field, sources with the fields each supplied, BibTeX, library state", ID),
     Endpoint("GET", "/api/paper/{id}/related", related_api, "Related papers", (*ID, ("k", "query", "how many (at most 50)"))),
     Endpoint("GET", "/api/venues", venues_api, "Venues and years with counts of papers, tracks, sessions"),
-    Endpoint("GET", "/api/venue/{venue:path}/{year}", venue_api, "Tracks and sessions of one venue/year, per-source coverage ('25 of 693 present')",
-             (("venue", "path", "venue ('-': unknown)"), ("year", "path", "year ('-': unknown)"))),
+    Endpoint("GET", "/api/venue/{venue:path}/{year}", venue_api, "Tracks and sessions of one venue/year, per-source coverage ('25 of 693 present'), a page of its papers",
+             VENUE_PARAMS),
+    Endpoint("GET", "/api/author/{name:path}", author_api, "An author's papers (newest first), co-authors and venues with counts; 404 names similar names", AUTHOR),
     Endpoint("GET", "/api/library", library_api, "Starred papers, tags, notes, reading lists, with export links"),
     Endpoint("GET", "/api/library/export", export_api, "Export starred papers, a tag or a list",
              (("format", "query", "bibtex | csl | csv | markdown | jsonl"), ("starred", "query", "1 (the default)"),
@@ -335,7 +359,11 @@ API = (
     Endpoint("GET", "/api/openapi.json", openapi_api, "This description (OpenAPI 3.1)"),
 )
 
-ENDPOINTS = (*PAGES, *API)
+from .map_pages import ENDPOINTS as MAP_ENDPOINTS  # noqa: E402  (map_pages builds on Endpoint, above)
+from .plan_pages import ENDPOINTS as PLAN_ENDPOINTS  # noqa: E402  (likewise)
+from .watch_pages import ENDPOINTS as WATCH_ENDPOINTS  # noqa: E402  (likewise: sources, watches, feeds)
+
+ENDPOINTS = (*PAGES, *API, *MAP_ENDPOINTS, *PLAN_ENDPOINTS, *WATCH_ENDPOINTS)
 
 ERROR = {
     "type": "object",

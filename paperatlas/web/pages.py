@@ -18,18 +18,20 @@ from typing import Any
 import jinja2
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from .. import deadline
 from ..errors import CatalogError, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
 from ..normalize import latex_to_text
-from . import security, views
+from . import author_views, security, views
 from .params import (
     IngestForm,
     IngestInput,
     RecommendParams,
     SearchParams,
+    VenueListParams,
+    author_name,
     ingest_form,
     ingest_input,
     read_ingest_body,
@@ -49,7 +51,8 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, auto_reload=False,  # templates ship with the package
     )
-    env.filters.update(safe_url=security.safe_url, snippet=security.snippet_html, plain=latex_to_text)
+    env.filters.update(safe_url=security.safe_url, snippet=security.snippet_html, plain=latex_to_text,
+                       author_url=author_views.author_url)
     env.globals.update(qs=security.query_string)
     return env
 
@@ -67,6 +70,8 @@ def html(request: Request, template: str, data: dict[str, Any], *, api: str | No
 def status_of(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
+    if isinstance(exc, ClientDisconnect):
+        return 400
     for kind, status in STATUS:
         if isinstance(exc, kind):
             return status
@@ -80,6 +85,8 @@ def error_response(request: Request, exc: Exception) -> Response:
         message, hint = exc.message, exc.hint
     elif isinstance(exc, HTTPException):
         message, hint = str(exc.detail), "see /api for the routes" if status in (404, 405) else ""
+    elif isinstance(exc, ClientDisconnect):  # the client went away mid-body: nobody reads the answer
+        message, hint = "the request body did not arrive", "send it again"
     else:
         log.error("unexpected error on %s", request.url.path, exc_info=exc)
         message, hint = "internal error", "the server log has the details"
@@ -127,9 +134,21 @@ async def venues_page(request: Request) -> Response:
     return html(request, "venues.html", await core(request, views.venues_data), api="/api/venues")
 
 
+def venue_params(request: Request) -> VenueListParams:
+    s = request.app.state.settings
+    return VenueListParams.parse(request.query_params, s.search_mode, s.page_size)
+
+
 async def venue_page(request: Request) -> Response:
-    data = await core(request, views.venue_data, *venue_args(request))
-    return html(request, "venue.html", data, api="/api" + request.url.path)
+    params = venue_params(request)
+    data = await core(request, views.venue_data, *venue_args(request), params)
+    query = security.query_string(params.as_query())
+    return html(request, "venue.html", data, api="/api" + data["path"] + ("?" + query if query else ""))
+
+
+async def author_page(request: Request) -> Response:
+    data = await core(request, author_views.author_data, author_name(request))
+    return html(request, "author.html", data, api="/api" + author_views.author_url(data["query"]))
 
 
 async def library_page(request: Request) -> Response:

@@ -96,6 +96,56 @@ class RecommendParams:
         return values
 
 
+@dataclass(frozen=True)
+class VenueListParams:
+    """The paper list of a venue page: words to rank or narrow by, the order (``relevance``,
+    ``track``, ``title`` or ``counter:NAME``; empty: relevance with words, track without), a
+    page, and the track, session and has-code filters."""
+
+    q: str = ""
+    sort: str = ""
+    page: int = 1
+    k: int = 20
+    filters: Filters = field(default_factory=Filters)
+    mode: str = "auto"
+    explicit_k: bool = False  # ``k`` was in the request: links to other pages and orders keep it
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.k
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str], default_mode: str, default_k: int) -> VenueListParams:
+        s = SearchParams.parse({k: v for k, v in query.items() if k not in ("venue", "year", "author")},
+                               default_mode, default_k)
+        filters = Filters(track=s.filters.track, session=s.filters.session, has_code=s.filters.has_code)
+        return cls(s.q, (query.get("sort") or "").strip()[:200], s.page, s.k, filters, s.mode, s.explicit_k)
+
+    def as_query(self, **changes: Any) -> dict[str, Any]:
+        """The parameters that reproduce this list, with ``changes`` (None removes one)."""
+        values: dict[str, Any] = {"q": self.q, "sort": self.sort, **self.filters.to_dict(), "page": self.page,
+                                  "k": self.k if self.explicit_k else None}
+        if "has_code" in values:
+            values["has_code"] = int(values["has_code"])
+        values.update(changes)
+        if values.get("page") == 1:
+            values["page"] = None
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+MAX_NAME_CHARS = 300
+
+
+def author_name(request: Request) -> str:
+    """``/author/{name}``: the name as written (InvalidInput when it is empty or too long)."""
+    name = " ".join(str(request.path_params["name"]).split())
+    if not name:
+        raise InvalidInput("the author's name is missing", hint="e.g. /author/Yoshua Bengio")
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidInput(f"an author's name has at most {MAX_NAME_CHARS} characters", hint="search with ?author= instead")
+    return name
+
+
 def int_param(query: Mapping[str, str], name: str) -> int | None:
     """A whole-number parameter, or None when absent; InvalidInput (400) when it is not one
     (ASCII digits only: ``'²'.isdigit()`` is true, ``int('²')`` fails)."""
@@ -120,10 +170,25 @@ def venue_args(request: Request) -> tuple[str | None, int | None]:
     return (None if venue == "-" else venue), year_value(year, "the year in the path")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """``value`` with every lone UTF-16 surrogate (a JSON escape like "\\ud800", which no UTF-8
+    text can hold) replaced by U+FFFD, in strings, list items and keys at any depth."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    return value
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        body = valid_text(json.loads(await request.body() or b"{}"))
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting deeper than the decoder goes
         raise InvalidInput("the body is not valid JSON", hint="send a JSON object") from None
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", hint='e.g. {"tag": "to-read"}')
@@ -169,7 +234,7 @@ async def read_ingest_body(request: Request) -> tuple[dict[str, Any], FormData |
     if request.headers.get("content-type", "").startswith("application/json"):
         return await json_body(request), None
     form = await request.form(max_files=1, max_fields=20, max_part_size=limit)
-    return dict(form.items()), form
+    return {k: valid_text(v) for k, v in form.items()}, form
 
 
 def ingest_form(values: Mapping[str, Any]) -> IngestForm:

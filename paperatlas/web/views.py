@@ -5,19 +5,22 @@ API is the UI's data and the two cannot drift. Presentation only: links, labels,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote_plus
 
 from ..app import Atlas
 from ..ingest import FileReport, fingerprint
-from ..models import paper_to_dict
+from ..links import KINDS, link_rows
+from ..models import Paper, paper_to_dict
 from ..search import related, search
 from ..search.types import MODES, Hit, hit_to_dict
 from ..services import catalog, library
 from ..services.ingest import PREVIEW_RECORDS, ingest_bytes, paste_format, preview_bytes
+from ..services.tldrs import tldrs
 from . import security
-from .params import IngestInput, RecommendParams, SearchParams
+from .params import IngestInput, RecommendParams, SearchParams, VenueListParams
+from .venue_views import track_links, venue_list, venue_path
 
 FACET_ORDER = ("venue", "year", "track", "session", "author")
 EXPORT_FORMATS = ("bibtex", "csl", "csv", "markdown", "jsonl")
@@ -25,14 +28,47 @@ RELATED_K = 10
 
 
 def hit_rows(atlas: Atlas, hits: list[Hit]) -> list[dict[str, Any]]:
-    """The rows of a result list in the one hit shape, with each paper's library state."""
+    """The rows of a result list in the one hit shape, with each paper's library state, the
+    links a card shows (PDF, arXiv, OpenReview, DOI) and its TL;DR."""
     states = atlas.store.library.states([h.id for h in hits])
-    return [hit_to_dict(h, states.get(h.id)) for h in hits if h.paper is not None]
+    rows = [with_links(hit_to_dict(h, states.get(h.id)), h.paper) for h in hits if h.paper is not None]
+    return with_tldrs(atlas, rows, [h.paper for h in hits if h.paper is not None])
+
+
+def with_tldrs(atlas: Atlas, rows: list[dict[str, Any]], papers: Sequence[Paper]) -> list[dict[str, Any]]:
+    """``rows`` with ``tldr`` and ``tldr_source`` (``source``: the authors'; ``extractive``)."""
+    found = tldrs(atlas, papers)
+    for row in rows:
+        t = found.get(row["id"])
+        row["tldr"], row["tldr_source"] = (t.text, t.source) if t else (None, None)
+    return rows
+
+
+def with_links(row: dict[str, Any], paper: Paper | None) -> dict[str, Any]:
+    """``row`` with ``links``: the card's kinds of ``links.paper_links`` as {kind, label, url}."""
+    if paper is not None:
+        row.setdefault("links", link_rows(paper, KINDS))
+    return row
+
+
+def card_rows(atlas: Atlas, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Core hit rows (``hit_to_dict``) in the web's one hit shape: with links and TL;DRs."""
+    papers = atlas.store.papers.by_ids([row["id"] for row in rows], with_sources=False)
+    return with_tldrs(atlas, [with_links(row, papers.get(row["id"])) for row in rows], list(papers.values()))
+
+
+def rows_with_links(atlas: Atlas, rows: list[dict[str, Any]], hits: Sequence[Any]) -> list[dict[str, Any]]:
+    """Hit rows (from a ``to_dict``) with their papers' links and TL;DRs; ``hits`` hold the
+    papers (anything with ``id`` and ``paper``: search hits, recommendations)."""
+    papers = {h.id: h.paper for h in hits}
+    rows = [with_links(row, papers.get(row["id"])) for row in rows]
+    return with_tldrs(atlas, rows, [p for p in papers.values() if p is not None])
 
 
 def search_data(atlas: Atlas, params: SearchParams) -> dict[str, Any]:
     res = search(atlas, params.q, mode=params.mode, k=params.k, offset=params.offset, filters=params.filters)
     data = res.to_dict(atlas.store.library.states([h.id for h in res.hits]))
+    data["hits"] = rows_with_links(atlas, data["hits"], res.hits)
     query = params.as_query()
     fields = sorted(res.facets, key=lambda f: (FACET_ORDER.index(f) if f in FACET_ORDER else 99, f))
     return {**data, "query": params.q, "params": query, "requested_mode": params.mode, "modes": ["auto", *MODES],
@@ -68,7 +104,9 @@ def paper_data(atlas: Atlas, paper_id: str) -> dict[str, Any]:
                 "year": rec.year, "track": rec.track, "session": rec.session, "counters": rec.counters}
                for ref, rec in d.records]
     lists = [{"id": lst.id, "name": lst.name, "has": paper_id in lst.paper_ids} for lst in d.lists]
-    return {"paper": paper_to_dict(d.paper), "sources": sources, "bibtex": d.bibtex,
+    tldr = tldrs(atlas, [d.paper]).get(paper_id)
+    return {"paper": paper_to_dict(d.paper), "links": link_rows(d.paper), "sources": sources, "bibtex": d.bibtex,
+            "tldr": tldr.to_dict() if tldr else None,
             "has_math": has_math(d.paper.title + " " + d.paper.abstract), "library": d.state.to_dict(),
             "lists": lists, "related_url": f"/api/paper/{paper_id}/related"}
 
@@ -82,9 +120,14 @@ def venues_data(atlas: Atlas) -> dict[str, Any]:
     return {"venues": catalog.venues(atlas)}
 
 
-def venue_data(atlas: Atlas, venue: str | None, year: int | None) -> dict[str, Any]:
+def venue_data(atlas: Atlas, venue: str | None, year: int | None, params: VenueListParams | None = None) -> dict[str, Any]:
+    """One venue and year: its tracks and sessions (each a link that filters the list), what each
+    source file holds of it, and its paper list (``venue_views.venue_list``)."""
+    params = params or VenueListParams()
     v = catalog.venue_overview(atlas, venue, year)
-    return {"venue": v.venue, "year": v.year, "papers": v.papers, "tracks": v.tracks, "sources": v.sources}
+    return {"venue": v.venue, "year": v.year, "papers": v.papers, "path": venue_path(venue, year),
+            "tracks": track_links(v.tracks, venue, year, params), "sources": v.sources,
+            "list": venue_list(atlas, venue, year, params)}
 
 
 def export_links(**which: Any) -> dict[str, str]:
@@ -110,8 +153,8 @@ def library_data(atlas: Atlas) -> dict[str, Any]:
 
 def _brief(p: Any) -> dict[str, Any]:
     row = hit_to_dict(Hit(p.id, 0.0, p))
-    return {k: row[k] for k in ("id", "title", "label", "authors", "venue", "year", "track", "session", "code_urls",
-                                "url", "counters")}
+    return with_links({k: row[k] for k in ("id", "title", "label", "authors", "venue", "year", "track", "session",
+                                            "code_urls", "url", "counters")}, p)
 
 
 def formats_data(atlas: Atlas) -> dict[str, Any]:
@@ -194,7 +237,9 @@ def foryou_data(atlas: Atlas, params: RecommendParams) -> dict[str, Any]:
     res = recommend(atlas, params.profile, filters=params.filters, k=params.k,
                     since=timedelta(days=params.since_days) if params.since_days else None, use_authors=params.authors)
     states = atlas.store.library.states([r.id for r in res.items])
-    return {**base, **res.to_dict(states), "empty": None}
+    data = res.to_dict(states)
+    data["hits"] = rows_with_links(atlas, data["hits"], res.items)
+    return {**base, **data, "empty": None}
 
 
 def not_interested(atlas: Atlas, profile: str, paper_id: str, undo: bool) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from .connection import Database
 from .feed import SQLiteFeed
 from .library import SQLiteLibrary
 from .papers import SQLitePapers
+from .programme import SQLiteProgramme
 from .review import SQLiteReview
 from .sources import SQLiteSources
 from .vectors import SQLiteVectors
+from .watches import SQLiteWatches
 from .writer import SQLiteWriter
 
 __all__ = ["SQLiteStore"]
@@ -42,6 +44,8 @@ class SQLiteStore:
         self.vectors = SQLiteVectors(self.db)
         self.review = SQLiteReview(self.db)
         self.sources = SQLiteSources(self.db)
+        self.programme = SQLiteProgramme(self.db)
+        self.watches = SQLiteWatches(self.db)
 
     @contextmanager
     def writer(self) -> Iterator[SQLiteWriter]:

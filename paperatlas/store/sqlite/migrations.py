@@ -459,3 +459,114 @@ def m011_sources(db: sqlite3.Connection) -> None:
         CREATE INDEX sync_runs_source ON sync_runs(source_id, id);
         """,
     )
+
+
+@migration
+def m012_programme(db: sqlite3.Connection) -> None:
+    """Conference programmes (``paperatlas programme``): one per venue (case-folded) and year, its
+    sessions with times, rooms and the papers each presents (a reference as the programme wrote
+    it, the catalog paper it matched or NULL, the poster board). A re-import replaces the whole
+    programme; what a person chose lives in the library and is not touched."""
+    run_script(
+        db,
+        """
+        CREATE TABLE programmes (
+            venue_key TEXT NOT NULL,          -- the venue, case-folded
+            year INTEGER NOT NULL,
+            venue TEXT NOT NULL,              -- as given
+            source TEXT NOT NULL,             -- 'ics:<file>', 'csv:<file>', 'json:<file>', 'listings'
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (venue_key, year)
+        );
+        CREATE TABLE programme_sessions (
+            id INTEGER PRIMARY KEY,
+            venue_key TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            key TEXT NOT NULL,                -- identity across re-imports (organisers' UID, or name + start)
+            name TEXT NOT NULL,
+            starts_at TEXT,                   -- ISO 8601: with offset when zoned, without when floating, date when all-day
+            ends_at TEXT,
+            tz TEXT,                          -- the zone's name as given (display)
+            all_day INTEGER NOT NULL DEFAULT 0,
+            room TEXT,
+            kind TEXT,                        -- poster, oral, spotlight, talk, ...
+            description TEXT NOT NULL DEFAULT '',
+            url TEXT,
+            position INTEGER NOT NULL,        -- order in the programme file
+            UNIQUE (venue_key, year, key),
+            FOREIGN KEY (venue_key, year) REFERENCES programmes(venue_key, year) ON DELETE CASCADE
+        );
+        CREATE TABLE programme_entries (
+            session_id INTEGER NOT NULL REFERENCES programme_sessions(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            ref TEXT NOT NULL,                -- how the programme named the paper
+            paper_id TEXT,                    -- NULL: a paper the catalog lacks
+            board TEXT,
+            ids TEXT NOT NULL DEFAULT '{}',   -- JSON: strong ids the reference carried
+            PRIMARY KEY (session_id, position)
+        );
+        CREATE INDEX programme_entries_paper ON programme_entries(paper_id);
+        """,
+    )
+
+
+@migration
+def m013_watches(db: sqlite3.Connection) -> None:
+    """Watches (saved searches and recommendation profiles), what each reported (one row per
+    paper, reason and state: the UNIQUE key is what makes an item reported once until it changes
+    again), followed authors, the last state seen of each paper (to type a change: new version,
+    decision, code), and counters as a time series (trending)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE watches (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,               -- 'query', 'profile' or 'follows'
+            query TEXT NOT NULL DEFAULT '',
+            filters TEXT NOT NULL DEFAULT '{}',  -- JSON: Filters.to_dict()
+            mode TEXT NOT NULL DEFAULT 'keyword',
+            profile TEXT,                     -- starred | tag:X | list:N
+            created_at TEXT NOT NULL,
+            created_seq INTEGER NOT NULL,     -- the change feed when it was added: nothing before is reported
+            checked_at TEXT,
+            error TEXT                        -- the last check's problem with this watch (a profile emptied, ...)
+        );
+        CREATE TABLE watch_items (
+            id INTEGER PRIMARY KEY,
+            watch_id INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+            paper_id TEXT NOT NULL,
+            reason TEXT NOT NULL,             -- new, new_version, decision, track_changed, code, trending, followed_author
+            state TEXT NOT NULL DEFAULT '',   -- what was reported: 'v3', 'Poster', a week and counter, ...
+            detail TEXT NOT NULL DEFAULT '{}',
+            title TEXT NOT NULL DEFAULT '',   -- as it was when reported (the paper may be merged away later)
+            reported_at TEXT NOT NULL,
+            seen_at TEXT,
+            UNIQUE (watch_id, paper_id, reason, state)
+        );
+        CREATE INDEX watch_items_time ON watch_items(watch_id, reported_at);
+        CREATE TABLE follows (
+            key TEXT PRIMARY KEY,             -- the name's words, folded and sorted
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE paper_snapshots (
+            paper_id TEXT PRIMARY KEY,
+            key TEXT,                         -- its strong id (arxiv:…, openreview:…): outlives a paper id
+            state TEXT NOT NULL               -- JSON: version, track, code urls
+        );
+        CREATE INDEX paper_snapshots_key ON paper_snapshots(key);
+        CREATE TABLE watch_state (
+            name TEXT PRIMARY KEY,            -- 'checked', 'counters': how far the change feed was read
+            seq INTEGER NOT NULL
+        );
+        CREATE TABLE counter_series (
+            paper_id TEXT NOT NULL,
+            counter TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            observed_at TEXT NOT NULL,
+            PRIMARY KEY (paper_id, counter, observed_at)
+        );
+        CREATE INDEX counter_series_time ON counter_series(observed_at);
+        """,
+    )

@@ -22,6 +22,12 @@ JSON_FIELDS = ("authors", "keywords", "links", "code_urls", "ids", "counters", "
 COLUMN_NAMES = tuple(PAPER_COLUMNS.replace(" ", "").split(","))
 INDEX_COLUMNS = ("id", "title", "authors", "abstract", "venue", "year", "track", "session", "keywords", "code_urls")
 NOT_FOUND_HINT = "`paperatlas papers` or `paperatlas search` lists the ids"
+# ``venue_papers`` orders (``counter`` is built there); unknown values last, ties by title then id
+VENUE_SORTS = {
+    "title": "title COLLATE NOCASE, id",
+    "track": "track IS NULL, track COLLATE NOCASE, session IS NULL, session COLLATE NOCASE, title COLLATE NOCASE, id",
+    "counter": "",
+}
 
 
 def _json(text: str) -> Any:
@@ -313,6 +319,41 @@ class SQLitePapers:
         )
         keys = ("file", "format", "records", "claimed_total", "page_venue", "page_track", "papers")
         return [dict(zip(keys, row)) for row in rows]
+
+    def venue_papers(self, venue: str | None, year: int | None, filters: Filters, sort: str = "title",
+                     counter: str | None = None, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Paper], int]:
+        """A page of one venue and year's papers (None: the value is unknown) narrowed by
+        ``filters``, and how many there are. ``sort``: ``title``; ``track`` (track, session,
+        title; unknown last); ``counter`` (the popularity counter named ``counter``, highest
+        first, papers without it last; ties by title)."""
+        if sort not in VENUE_SORTS:
+            raise ValueError(f"unknown venue sort {sort!r}")
+        v_sql, v_args = _same("venue", venue)
+        y_sql, y_args = _same("year", year)
+        clauses, f_args = filter_sql(filters)
+        where = " AND ".join([v_sql, y_sql, *clauses])
+        args = [*v_args, *y_args, *f_args]
+        total = int(self.db.one(f"SELECT count(*) FROM papers WHERE {where}", args))
+        if sort == "counter":
+            # json_each, not a json_extract path: a counter's name may hold any character
+            ranked = (f"SELECT {PAPER_COLUMNS}, (SELECT j.value FROM json_each(papers.counters) j WHERE j.key = ?) AS c"
+                      f" FROM papers WHERE {where} ORDER BY c IS NULL, c DESC, title COLLATE NOCASE, id LIMIT ? OFFSET ?")
+            rows = [row[:-1] for row in self.db.execute(ranked, [counter or "", *args, limit, offset])]
+        else:
+            order = VENUE_SORTS[sort]
+            rows = self.db.execute(f"SELECT {PAPER_COLUMNS} FROM papers WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                   [*args, limit, offset]).fetchall()
+        return self._to_papers(rows), total
+
+    def venue_counters(self, venue: str | None, year: int | None) -> builtins.list[tuple[str, int]]:
+        """The popularity counters the papers of one venue and year carry, with how many papers
+        carry each; most common first."""
+        v_sql, v_args = _same("venue", venue)
+        y_sql, y_args = _same("year", year)
+        rows = self.db.execute(
+            f"SELECT j.key, count(*) FROM papers, json_each(papers.counters) j WHERE {v_sql} AND {y_sql}"
+            " AND papers.counters != '{}' GROUP BY j.key ORDER BY count(*) DESC, j.key", [*v_args, *y_args])
+        return [(str(k), int(n)) for k, n in rows]
 
 
 def _same(column: str, value: Any) -> tuple[str, list[Any]]:

@@ -68,7 +68,7 @@
   });
 
   document.addEventListener("change", function (event) {
-    if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+    if (event.target.matches("select[data-autosubmit], input[type=checkbox][data-autosubmit]")) { event.target.form.submit(); }
   });
 
   // -- copy BibTeX --------------------------------------------------------------------------------
@@ -159,8 +159,17 @@
           a.textContent = hit.label || hit.title || hit.id;
           var meta = document.createElement("div");
           meta.className = "meta";
-          meta.textContent = [(hit.authors || []).slice(0, 4).join(", "), [hit.venue, hit.year].filter(Boolean).join(" ")]
-            .filter(Boolean).join(" \u00b7 ");
+          // authors link to their pages, as on every server-rendered card (text only: never markup)
+          (hit.authors || []).slice(0, 4).forEach(function (name, i) {
+            if (i) { meta.appendChild(document.createTextNode(", ")); }
+            var who = document.createElement("a");
+            who.className = "author";
+            who.href = "/author/" + encodeURIComponent(name);
+            who.textContent = name;
+            meta.appendChild(who);
+          });
+          var where = [hit.venue, hit.year].filter(Boolean).join(" ");
+          if (where) { meta.appendChild(document.createTextNode((meta.childNodes.length ? " \u00b7 " : "") + where)); }
           li.appendChild(a);
           li.appendChild(meta);
           list.appendChild(li);

@@ -1,0 +1,190 @@
+"""Watches, what they reported, followed authors, paper snapshots and counter time series in
+SQLite (tables of ``m013_watches``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ...store.protocol import WatchInfo, WatchItem
+from .connection import Database, in_chunks
+
+_WATCH = ("SELECT w.name, w.kind, w.query, w.filters, w.mode, w.profile, w.created_at, w.created_seq, w.checked_at, w.error,"
+          " (SELECT count(*) FROM watch_items i WHERE i.watch_id = w.id AND i.seen_at IS NULL) FROM watches w")
+_ITEM = ("SELECT w.name, i.paper_id, i.reason, i.state, i.detail, i.title, i.reported_at, i.seen_at, i.id"
+         " FROM watch_items i JOIN watches w ON w.id = i.watch_id")
+
+
+class SQLiteWatches:
+    """``store.protocol.WatchStore`` over SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for the writes inside (a check's items, snapshots and position)."""
+        with self.db.transaction():
+            yield
+
+    # -- watches ------------------------------------------------------------------------------
+    def add(self, info: WatchInfo) -> WatchInfo | None:
+        """The new watch, or None when the name is taken."""
+        with self.db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM watches WHERE name = ?", (info.name,)).fetchone():
+                return None
+            conn.execute("INSERT INTO watches (name, kind, query, filters, mode, profile, created_at, created_seq)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (info.name, info.kind, info.query, json.dumps(info.filters, sort_keys=True), info.mode, info.profile,
+                          info.created_at, info.created_seq))
+        return self.get(info.name)
+
+    def get(self, name: str) -> WatchInfo | None:
+        rows = self._watches("WHERE w.name = ?", (name,))
+        return rows[0] if rows else None
+
+    def all(self) -> list[WatchInfo]:
+        return self._watches("ORDER BY w.name", ())
+
+    def _watches(self, where: str, args: tuple[object, ...]) -> list[WatchInfo]:
+        rows = self.db.execute(f"{_WATCH} {where}", args).fetchall()
+        return [WatchInfo(n, k, q, json.loads(f), m, p, c, int(s), ch, e, int(u)) for n, k, q, f, m, p, c, s, ch, e, u in rows]
+
+    def remove(self, name: str) -> bool:
+        with self.db.transaction() as conn:
+            return conn.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount > 0
+
+    def checked(self, name: str, at: str, error: str | None) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE watches SET checked_at = ?, error = ? WHERE name = ?", (at, error, name))
+
+    # -- items --------------------------------------------------------------------------------
+    def report(self, items: list[WatchItem]) -> int:
+        """Store the items not reported before (same watch, paper, reason and state); how many were new."""
+        if not items:
+            return 0
+        with self.db.transaction() as conn:
+            ids = dict(conn.execute("SELECT name, id FROM watches").fetchall())
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO watch_items (watch_id, paper_id, reason, state, detail, title, reported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(ids[i.watch], i.paper_id, i.reason, i.state, json.dumps(i.detail, sort_keys=True), i.title, i.reported_at)
+                 for i in items if i.watch in ids])
+            return int(conn.total_changes - before)
+
+    def items(self, name: str, since: str | None = None, unseen: bool = False, limit: int = 500) -> list[WatchItem]:
+        where, args = ["w.name = ?"], [name]
+        if since:
+            where.append("i.reported_at >= ?")
+            args.append(since)
+        if unseen:
+            where.append("i.seen_at IS NULL")
+        rows = self.db.execute(f"{_ITEM} WHERE {' AND '.join(where)} ORDER BY i.reported_at DESC, i.id DESC LIMIT ?",
+                               (*args, limit)).fetchall()
+        return [WatchItem(w, p, r, s, json.loads(d), t, at, seen, int(i)) for w, p, r, s, d, t, at, seen, i in rows]
+
+    def mark_seen(self, name: str, at: str) -> int:
+        with self.db.transaction() as conn:
+            return int(conn.execute("UPDATE watch_items SET seen_at = ? WHERE seen_at IS NULL AND watch_id ="
+                                    " (SELECT id FROM watches WHERE name = ?)", (at, name)).rowcount)
+
+    # -- follows ------------------------------------------------------------------------------
+    def follow(self, key: str, name: str, at: str) -> bool:
+        with self.db.transaction() as conn:
+            return conn.execute("INSERT OR IGNORE INTO follows (key, name, created_at) VALUES (?, ?, ?)",
+                                (key, name, at)).rowcount > 0
+
+    def unfollow(self, key: str) -> bool:
+        with self.db.transaction() as conn:
+            return conn.execute("DELETE FROM follows WHERE key = ?", (key,)).rowcount > 0
+
+    def follows(self) -> list[tuple[str, str, str]]:
+        return [(k, n, c) for k, n, c in self.db.execute("SELECT key, name, created_at FROM follows ORDER BY name")]
+
+    # -- where the checks are in the change feed, and what each paper looked like ---------------
+    def position(self, name: str) -> int | None:
+        value = self.db.one("SELECT seq FROM watch_state WHERE name = ?", (name,))
+        return None if value is None else int(value)
+
+    def set_position(self, name: str, seq: int) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO watch_state (name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq",
+                         (name, seq))
+
+    def changed_papers(self, after: int, upto: int) -> dict[str, int]:
+        """The papers changed in (after, upto], each with its last change there."""
+        rows = self.db.execute("SELECT paper_id, max(seq) FROM paper_changes WHERE seq > ? AND seq <= ? GROUP BY paper_id",
+                               (after, upto)).fetchall()
+        return {p: int(last) for p, last in rows}
+
+    def snapshots(self, paper_ids: list[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for chunk, marks in in_chunks(paper_ids):
+            out.update({p: json.loads(s) for p, s in
+                        self.db.execute(f"SELECT paper_id, state FROM paper_snapshots WHERE paper_id IN ({marks})", chunk)})
+        return out
+
+    def put_snapshots(self, states: dict[str, dict[str, Any]]) -> None:
+        with self.db.transaction() as conn:
+            conn.executemany("INSERT INTO paper_snapshots (paper_id, key, state) VALUES (?, ?, ?)"
+                             " ON CONFLICT(paper_id) DO UPDATE SET key = excluded.key, state = excluded.state",
+                             [(p, s.get("key"), json.dumps(s, sort_keys=True)) for p, s in states.items()])
+
+    def snapshots_by_key(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """A snapshot holding each strong id (the most recently written of several)."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk, marks in in_chunks(keys):
+            for key, state in self.db.execute(f"SELECT key, state FROM paper_snapshots WHERE key IN ({marks}) ORDER BY rowid",
+                                              chunk):
+                out[key] = json.loads(state)
+        return out
+
+    # -- counters over time -------------------------------------------------------------------
+    def last_counters(self, paper_ids: list[str]) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for chunk, marks in in_chunks(paper_ids):
+            rows = self.db.execute(
+                "SELECT s.paper_id, s.counter, s.value FROM counter_series s WHERE s.paper_id IN (" + marks + ")"
+                " AND s.observed_at = (SELECT max(observed_at) FROM counter_series t"
+                " WHERE t.paper_id = s.paper_id AND t.counter = s.counter)", chunk)
+            out.update({(p, c): int(v) for p, c, v in rows})
+        return out
+
+    def observe_counters(self, rows: list[tuple[str, str, int, str]]) -> None:
+        with self.db.transaction() as conn:
+            conn.executemany("INSERT INTO counter_series (paper_id, counter, value, observed_at) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT(paper_id, counter, observed_at) DO UPDATE SET value = excluded.value", rows)
+
+    def counter_series(self, since: str, venue: str | None = None) -> list[tuple[str, str, int, str]]:
+        """Observations from ``since`` on, plus the last one before it of each (paper, counter)
+        observed since then (the baseline of a rise), oldest first; only the venue's papers if given."""
+        join = " JOIN papers p ON p.id = s.paper_id AND lower(p.venue) = lower(?)" if venue else ""
+        args: tuple[object, ...] = (venue, since) if venue else (since,)
+        recent = self.db.execute(f"SELECT s.paper_id, s.counter, s.value, s.observed_at FROM counter_series s{join}"
+                                 " WHERE s.observed_at >= ?", args).fetchall()
+        keys = sorted({(p, c) for p, c, _, _ in recent})
+        before = []
+        for paper, counter in keys:
+            row = self.db.execute("SELECT paper_id, counter, value, observed_at FROM counter_series WHERE paper_id = ?"
+                                  " AND counter = ? AND observed_at < ? ORDER BY observed_at DESC LIMIT 1",
+                                  (paper, counter, since)).fetchone()
+            if row:
+                before.append(row)
+        return sorted([(p, c, int(v), t) for p, c, v, t in [*before, *recent]], key=lambda r: (r[3], r[0], r[1]))
+
+    def counter_population(self, venue: str | None = None) -> dict[str, int]:
+        """How many papers have ever had each counter observed (the venue's only, if given)."""
+        join = " JOIN papers p ON p.id = s.paper_id AND lower(p.venue) = lower(?)" if venue else ""
+        rows = self.db.execute(f"SELECT s.counter, count(DISTINCT s.paper_id) FROM counter_series s{join} GROUP BY s.counter",
+                               (venue,) if venue else ())
+        return {c: int(n) for c, n in rows}
+
+    def paper_times(self, paper_ids: list[str]) -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+        for chunk, marks in in_chunks(paper_ids):
+            out.update({p: (c, u) for p, c, u in
+                        self.db.execute(f"SELECT id, created_at, updated_at FROM papers WHERE id IN ({marks})", chunk)})
+        return out
