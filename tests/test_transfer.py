@@ -423,3 +423,23 @@ def test_not_interested_marks_travel_with_the_library(tmp_path: Path, settings: 
         assert report.added["feedback"] == 1
         [(pid, kind)] = b.store.library.feedback("starred").items()
         assert kind == "not_interested" and b.store.papers.get(pid).title in titles
+
+
+def test_migrate_copies_the_whole_catalog_and_refuses_a_catalog_that_is_not_empty(tmp_path: Path,
+                                                                                    settings: Settings) -> None:
+    source = tmp_path / "source.sqlite"
+    with Atlas.open(source, settings) as atlas:
+        ingest_samples(atlas)
+        first = atlas.store.papers.list(Filters(), limit=1)[0].id
+        library.star(atlas, first)
+        papers = atlas.store.papers.count(Filters())
+    target = tmp_path / "target.sqlite"
+    run = CliRunner().invoke(cli, ["migrate", "--db", str(source), "--to", str(target), "--json"], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    tables = json.loads(run.output)["tables"]
+    assert tables["papers"] == {"here": papers, "there": papers} and tables["stars"] == {"here": 1, "there": 1}
+    assert all(t["here"] == t["there"] for t in tables.values())
+    with Atlas.open(target, settings) as copy:
+        assert copy.store.papers.count(Filters()) == papers and copy.store.library.starred_ids() == [first]
+    again = CliRunner().invoke(cli, ["migrate", "--db", str(source), "--to", str(target)])
+    assert again.exit_code == 1 and "error" in again.output

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,23 @@ def backup(atlas: Atlas, dest: Path, as_json: bool) -> None:
         emit_json(report.__dict__)
     else:
         say(f"backed up {report.papers} papers to {report.path} ({report.bytes / 1e6:.1f} MB)")
+
+
+@cli.command()
+@click.option("--to", "to", required=True, metavar="URL|FILE",
+              help="The empty catalog to copy into: postgresql://user@host/db, or a new file.")
+@json_option
+@db_option
+def migrate(atlas: Atlas, to: str, as_json: bool) -> None:
+    """Copy the whole catalog, library included, into another store, and check every count."""
+    with progress_bar("copying", as_json) as update:
+        counts = svc.migrate(atlas, to, update)
+    if as_json:
+        emit_json({"to": re.sub(r"(//[^:@/]*):[^@/]*@", r"\1@", to),  # never the password
+                   "tables": {t: {"here": a, "there": b} for t, (a, b) in counts.items()}})
+        return
+    rows = sum(a for a, _ in counts.values())
+    say(f"copied {rows} rows of {len(counts)} tables ({counts.get('papers', (0, 0))[0]} papers); every count equal")
 
 
 @cli.command("settings")

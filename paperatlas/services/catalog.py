@@ -127,3 +127,11 @@ def backup(atlas: Atlas, dest: Path, progress: Callable[[int, int], None] | None
     finally:
         copy.close()
     return BackupReport(str(dest), dest.stat().st_size, papers)
+
+
+def migrate(atlas: Atlas, to: str, progress: Callable[[int, int], None] | None = None) -> dict[str, tuple[int, int]]:
+    """Copy the whole catalog, library included, into the empty catalog at ``to`` (a PostgreSQL
+    URL or a new file), checking every table's count; per table (rows here, rows there)."""
+    from ..store.transfer import copy_to
+
+    return copy_to(atlas.store, to, home=atlas.settings.home, progress=progress)
