@@ -96,16 +96,17 @@ def markdown() -> MarkdownIt:
 
 
 def tame_brackets(text: str) -> str:
-    """``text`` with the ``[`` of lines that hold far more of them than links escaped (``\\[``,
-    which Markdown shows as ``[``). markdown-it-py spends tens of microseconds on each ``[`` that
-    may open a link, so a line of brackets took over a minute per 10 MB
-    (bench/parser_worst_case.py); lines of real links and a few stray brackets are left as they are."""
+    """``text`` with the ``[`` of lines that hold far more of them than links turned into ``(``.
+    markdown-it-py spends tens of microseconds and a token on each ``[`` that may open a link (or
+    is escaped), so a 10 MB line of brackets took minutes and gigabytes (bench/parser_worst_case.py).
+    Such a line holds no paper entry; lines of real links with a few stray brackets are left as
+    they are."""
     if text.count("[") <= 2 * text.count("](") + 8:
         return text
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if line.count("[") > 2 * line.count("](") + 8:
-            lines[i] = line.replace("[", "\\[")
+            lines[i] = line.replace("[", "(")
     return "\n".join(lines)
 
 

@@ -379,7 +379,17 @@ def _record(entry: Entry) -> tuple[Record, bool] | None:
     return rec, evidence
 
 
+# markdown-it-py keeps a token per inline element: 10 MB of list items take about 1 GB
+# (bench/parser_worst_case.py). Real paper lists are far smaller: Awesome-LLM-Long-Context-Modeling's README
+# is 0.47 MB, Awesome-LLM's 0.06 MB.
+MAX_MARKDOWN_BYTES = 16 * 1024 * 1024
+
+
 def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
+    if len(source.data) > MAX_MARKDOWN_BYTES:
+        raise ParseError(f"a Markdown list of {len(source.data) // 2**20} MB is more than paperatlas reads as Markdown "
+                         f"({MAX_MARKDOWN_BYTES // 2**20} MB)", path=ctx.path,
+                         hint="split the list into smaller files, or export it as CSV or JSON")
     found = entries(source.text(), ctx)
     skipped: list[int] = []
     position = 0
