@@ -382,7 +382,7 @@ def _record(entry: Entry) -> tuple[Record, bool] | None:
 # markdown-it-py keeps a token per inline element: 10 MB of list items take about 1 GB
 # (bench/parser_worst_case.py). Real paper lists are far smaller: Awesome-LLM-Long-Context-Modeling's README
 # is 0.47 MB, Awesome-LLM's 0.06 MB.
-MAX_MARKDOWN_BYTES = 16 * 1024 * 1024
+MAX_MARKDOWN_BYTES = 4 * 1024 * 1024  # 8x the largest real list; about 500 MB of tokens at most
 
 
 def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
