@@ -23,7 +23,7 @@ from paperatlas.cli import cli
 from paperatlas.errors import EmbedderUnavailable, InvalidInput, NotFound
 from paperatlas.ingest import Overrides
 from paperatlas.maps.html import script_json, standalone_html
-from paperatlas.services import maps
+from paperatlas.services import library, maps
 from paperatlas.services.ingest import ingest_bytes
 
 ICLR_2021 = 122  # papers of ICLR 2021 in the bundled samples
@@ -190,6 +190,13 @@ def test_api_serves_the_map_and_the_venue_page_draws_it(catalog: Path, tmp_path:
             topics = [c for c in data["clusters"] if c["parent"] is None]
             assert all(c["top"] and set(c["top"]) <= set(data["papers"]) for c in topics)
             assert client.get("/api/map/ICLR/2021").json() == data  # the stored map
+            assert data["starred"] == [] and data["recommended"] == []  # nothing starred yet
+            starred_id = data["points"][0]["id"]
+            library.star(atlas, starred_id)
+            marked = client.get("/api/map/ICLR/2021").json()
+            assert marked["starred"] == [starred_id]  # colour by library: your stars on the map
+            assert set(marked["recommended"]) <= {p["id"] for p in marked["points"]} - {starred_id}
+            assert marked["recommended"], "the starred paper recommends others of the venue"
             missing = client.get("/api/map/Nowhere/2021")
             assert missing.status_code == 404 and "no papers of Nowhere" in missing.json()["error"]["message"]
             # a venue whose papers have no vector yet: no map, and what to run (a 200: the page is fine)
@@ -227,6 +234,7 @@ def test_the_venue_page_draws_the_map_and_its_tools_work(catalog: Path, tmp_path
         data = page.evaluate("() => fetch('/api/map/ICLR/2021').then(r => r.json())")
         paper_id = data["points"][0]["id"]
         title = data["papers"][paper_id]["title"]
+        page.locator(".pa-map-canvas").scroll_into_view_if_needed()  # the whole canvas in the viewport
         box = page.locator(".pa-map-canvas").bounding_box()
         x, y = page.evaluate(f"() => document.querySelector('.pa-map').paMapScreen({json.dumps(paper_id)})")
         # hover: the title
@@ -247,6 +255,9 @@ def test_the_venue_page_draws_the_map_and_its_tools_work(catalog: Path, tmp_path
         page.mouse.up()
         page.keyboard.up("Shift")
         assert page.locator(".pa-map-picked h3").inner_text() == f"{ICLR_2021} papers in the box"
+        # colour by track, by library, back to topic: repainted without errors
+        for how in ("track", "library", "topic"):
+            page.select_option(".pa-map-by", how)
         # click opens the paper
         page.mouse.click(box["x"] + x, box["y"] + y)
         page.wait_for_url(f"**/paper/{paper_id}")

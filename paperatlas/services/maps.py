@@ -171,3 +171,25 @@ def _paper_info(ids: list[str], papers: dict[str, Paper]) -> dict[str, dict[str,
         if paper is not None:
             out[pid] = {"title": paper.title, "authors": paper.authors, "track": paper.track, "session": paper.session}
     return out
+
+
+RECOMMENDED_ON_MAP = 50  # the best this many recommendations of the starred papers are marked
+
+
+def library_marks(atlas: Atlas, ids: list[str], venue: str | None, year: int | None) -> dict[str, list[str]]:
+    """Of the map's papers, those you starred and those your starred papers recommend (the best
+    ``RECOMMENDED_ON_MAP`` of the venue-year; none when nothing is starred or the recommender
+    is not installed)."""
+    on_map = set(ids)
+    starred = [pid for pid in atlas.store.library.starred_ids() if pid in on_map]
+    recommended: list[str] = []
+    if starred:
+        from ..errors import PaperatlasError
+        from ..recommend import recommend
+
+        try:
+            found = recommend(atlas, "starred", filters=Filters(venue=venue, year=year), k=RECOMMENDED_ON_MAP)
+            recommended = [item.id for item in found.items if item.id in on_map]
+        except (PaperatlasError, ImportError):  # no profile to learn from, or scikit-learn missing
+            recommended = []
+    return {"starred": starred, "recommended": recommended}

@@ -22,12 +22,18 @@ from .params import venue_args
 
 
 def map_data(atlas: Atlas, venue: str | None, year: int | None) -> dict[str, Any]:
-    return maps.venue_map(atlas, venue, year).to_dict()
+    return with_library(atlas, maps.venue_map(atlas, venue, year).to_dict(), venue, year)
 
 
 def stored_map_data(atlas: Atlas, venue: str | None, year: int | None) -> dict[str, Any] | None:
     found = maps.stored_venue_map(atlas, venue, year)
-    return None if found is None else found.to_dict()
+    return None if found is None else with_library(atlas, found.to_dict(), venue, year)
+
+
+def with_library(atlas: Atlas, data: dict[str, Any], venue: str | None, year: int | None) -> dict[str, Any]:
+    """The map's data with the points you starred and those your starred papers recommend
+    (colour by library)."""
+    return {**data, **maps.library_marks(atlas, [p["id"] for p in data.get("points", [])], venue, year)}
 
 
 async def map_api(request: Request) -> Response:

@@ -10,6 +10,8 @@
     "#393b79", "#ad494a", "#637939", "#8c6d31", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
     "#9c9ede", "#fd8d3c", "#74c476", "#e7ba52", "#d6616b", "#a55194", "#6baed6", "#fdae6b", "#a1d99b", "#9e9ac8", "#c49c94"];
   var OTHER = "#9aa0a6";
+  var STAR = "#d19a00";  // the library's star colour
+  var RECOMMENDED = "#1f5fbf";
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -77,6 +79,27 @@
     search.placeholder = "Light up titles or authors…";
     search.setAttribute("aria-label", "Light up papers whose title or author contains");
     var found = tools.appendChild(el("span", "pa-map-found"));
+    var by = tools.appendChild(el("select", "pa-map-by"));
+    by.setAttribute("aria-label", "Colour the points by");
+    [["topic", "colour: topic"], ["track", "colour: track"], ["library", "colour: starred / recommended"]].forEach(function (o) {
+      var opt = by.appendChild(el("option", null, o[1]));
+      opt.value = o[0];
+    });
+    // track colours: the venue's tracks, most common first; library: starred, recommended, the rest
+    var trackCount = {};
+    pts.forEach(function (p) { var t = p.info.track || "(no track)"; trackCount[t] = (trackCount[t] || 0) + 1; });
+    var trackColour = {};
+    Object.keys(trackCount).sort(function (a, b) { return trackCount[b] - trackCount[a] || (a < b ? -1 : 1); })
+      .forEach(function (t, i) { trackColour[t] = PALETTE[i % PALETTE.length]; });
+    var starred = {}, recommended = {};
+    (data.starred || []).forEach(function (id) { starred[id] = true; });
+    (data.recommended || []).forEach(function (id) { recommended[id] = true; });
+    function fill(p) {
+      if (by.value === "track") return trackColour[p.info.track || "(no track)"];
+      if (by.value === "library") return starred[p.id] ? STAR : recommended[p.id] ? RECOMMENDED : OTHER;
+      return colour[p.topic] || OTHER;
+    }
+    by.addEventListener("change", function () { paint(); });
     var zoomIn = tools.appendChild(el("button", null, "+"));
     var zoomOut = tools.appendChild(el("button", null, "−"));
     var reset = tools.appendChild(el("button", null, "Reset"));
@@ -125,7 +148,7 @@
       if (query || focus) bright.forEach(dot);
       function dot(p) {
         var s = toScreen(p);
-        ctx.fillStyle = colour[p.topic] || OTHER;
+        ctx.fillStyle = fill(p);
         ctx.fillRect(s[0] - r, s[1] - r, 2 * r, 2 * r);
       }
       ctx.font = "600 12px system-ui, sans-serif";
