@@ -18,12 +18,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import ParseError
 from ..models import Record
 from ..normalize import normalize_arxiv, normalize_doi
 from .base import ParseContext, Source
 from .common import bad_record, missing_title, split_authors, text_of, year_of
-from .json_scan import is_jsonl, iter_json_document, iter_jsonl
+from .json_scan import json_items
 
 NAME = "arxiv_kaggle"
 DESCRIPTION = "arXiv metadata snapshot (Kaggle arxiv-metadata-oai-snapshot.json, JSON Lines)"
@@ -55,22 +54,8 @@ def sniff(source: Source) -> int:
 
 def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
     path = source.path
-    text = source.text()
-    stripped = text.lstrip()
-    if not stripped:
-        return
-    items: Iterator[tuple[int, int | None, Any]]
-    if stripped[0] == "{" and is_jsonl(stripped):
-        items = iter_jsonl(text, path)
-    elif stripped[0] in "[{":
-        items = iter_json_document(text, path)
-    else:
-        raise ParseError(
-            "not the arXiv metadata snapshot: the file does not start with '{' or '['",
-            path=path,
-            line=1,
-            hint="the snapshot is JSON Lines, one paper per line",
-        )
+    items = json_items(source.text(), path, "not the arXiv metadata snapshot: the file does not start with '{' or '['",
+                       "the snapshot is JSON Lines, one paper per line")
     for pos, line, item in items:
         if not isinstance(item, dict):
             bad_record(ctx, pos, line, path, f"a JSON {type(item).__name__}, not a paper")

@@ -20,12 +20,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import ParseError
 from ..models import Record
 from ..normalize import normalize_arxiv
 from .base import ParseContext, Source
 from .common import bad_record, missing_title, split_authors, split_list, text_of, year_of
-from .json_scan import JSON_HINT, is_jsonl, iter_json_document, iter_jsonl
+from .json_scan import JSON_HINT, json_items
 
 NAME = "hf_daily"
 DESCRIPTION = "Hugging Face Papers JSON (/api/daily_papers, /api/papers/search, /api/papers/{id})"
@@ -66,22 +65,8 @@ def sniff(source: Source) -> int:
 
 def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
     path = source.path
-    text = source.text()
-    stripped = text.lstrip()
-    if not stripped:
-        return
-    items: Iterator[tuple[int, int | None, Any]]
-    if stripped[0] == "{" and is_jsonl(stripped):
-        items = iter_jsonl(text, path)
-    elif stripped[0] in "[{":
-        items = iter_json_document(text, path, list_keys=("dailyPapers", "papers", "data"))
-    else:
-        raise ParseError(
-            "not Hugging Face Papers JSON: the file does not start with '[' or '{'",
-            path=path,
-            line=1,
-            hint=JSON_HINT,
-        )
+    items = json_items(source.text(), path, "not Hugging Face Papers JSON: the file does not start with '[' or '{'",
+                       JSON_HINT, list_keys=("dailyPapers", "papers", "data"))
     for pos, line, item in items:
         if not isinstance(item, dict):
             bad_record(ctx, pos, line, path, f"a JSON {type(item).__name__}, not a paper")

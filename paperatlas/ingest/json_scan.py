@@ -272,6 +272,21 @@ def is_jsonl(text: str) -> bool:
         return False
 
 
+def json_items(text: str, path: str, refusal: str, hint: str, list_keys: Iterable[str] = LIST_KEYS,
+               meta: dict[str, Any] | None = None) -> Iterator[tuple[int, int | None, Any]]:
+    """(position, line, item) of a JSON parser's input: JSON Lines of objects, else a JSON document
+    (``iter_json_document``); nothing for an empty file; ``ParseError(refusal)`` with ``hint``
+    when the text starts with neither ``[`` nor ``{``."""
+    stripped = text.lstrip()
+    if not stripped:
+        return iter(())
+    if stripped[0] == "{" and is_jsonl(stripped):
+        return iter_jsonl(text, path)
+    if stripped[0] in "[{":
+        return iter_json_document(text, path, list_keys=list_keys, meta=meta)
+    raise ParseError(refusal, path=path, line=1, hint=hint)
+
+
 def iter_jsonl(text: str, path: str) -> Iterator[tuple[int, int, Any]]:
     """(position, line, value) for each non-blank line of a JSON Lines text."""
     pos = 0

@@ -27,12 +27,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import ParseError
 from ..models import Record
 from ..normalize import normalize_arxiv, normalize_doi
 from .base import ParseContext, Source
 from .common import bad_record, missing_title, split_authors, text_of, year_of
-from .json_scan import JSON_HINT, is_jsonl, iter_json_document, iter_jsonl
+from .json_scan import JSON_HINT, is_jsonl, json_items
 
 NAME = "s2_json"
 DESCRIPTION = (
@@ -83,22 +82,11 @@ def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
     if not stripped:
         return
     meta: dict[str, Any] = {}
-    items: Iterator[tuple[int, int | None, Any]]
-    jsonl = stripped[0] == "{" and is_jsonl(stripped)
-    if jsonl:
-        items = iter_jsonl(text, path)
-    elif stripped[0] in "[{":
-        items = iter_json_document(text, path, list_keys=("data", "papers"), meta=meta)
-    else:
-        raise ParseError(
-            "not Semantic Scholar JSON: the file does not start with '[' or '{'",
-            path=path,
-            line=1,
-            hint=JSON_HINT,
-        )
+    items = json_items(text, path, "not Semantic Scholar JSON: the file does not start with '[' or '{'", JSON_HINT,
+                       list_keys=("data", "papers"), meta=meta)
     # an author's paper list: the author's fields are known once the object is read, so its
     # records wait for the end of the object; a list or JSON Lines (a whole dataset) streams
-    hold = stripped[0] == "{" and not jsonl
+    hold = stripped[0] == "{" and not is_jsonl(stripped)
     held: list[Record] = []
     count = 0
     for pos, line, item in items:
