@@ -50,19 +50,22 @@ def source_tldr(extras: list[tuple[str, dict[str, Any]]]) -> Tldr | None:
     return None
 
 
+def paper_tldr(paper: Paper, extras: list[tuple[str, dict[str, Any]]]) -> Tldr | None:
+    """The TL;DR of ``paper`` given its records' extras (file name, extra), oldest first: the
+    authors' own, else the extractive sentence; None with neither an abstract nor a source's."""
+    found = source_tldr(extras)
+    if found is None:
+        text = extractive_tldr(paper.title, paper.abstract)
+        found = Tldr(text, EXTRACTIVE) if text else None
+    return found
+
+
 def tldrs(atlas: Atlas, papers: Iterable[Paper]) -> dict[str, Tldr]:
     """Each paper's TL;DR (papers with neither a source's nor an abstract have none)."""
     papers = list(papers)
     extras = atlas.store.papers.extras([p.id for p in papers])
-    out: dict[str, Tldr] = {}
-    for paper in papers:
-        found = source_tldr(extras.get(paper.id, []))
-        if found is None:
-            text = extractive_tldr(paper.title, paper.abstract)
-            found = Tldr(text, EXTRACTIVE) if text else None
-        if found is not None:
-            out[paper.id] = found
-    return out
+    found = {p.id: paper_tldr(p, extras.get(p.id, [])) for p in papers}
+    return {pid: t for pid, t in found.items() if t is not None}
 
 
 def export_fields(atlas: Atlas) -> Callable[[list[Paper]], dict[str, dict[str, Any]]]:

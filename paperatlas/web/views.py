@@ -17,7 +17,7 @@ from ..search import related, search
 from ..search.types import MODES, Hit, hit_to_dict
 from ..services import catalog, library
 from ..services.ingest import PREVIEW_RECORDS, ingest_bytes, paste_format, preview_bytes
-from ..services.tldrs import tldrs
+from ..services.tldrs import paper_tldr, tldrs
 from . import security
 from .params import IngestInput, RecommendParams, SearchParams, VenueListParams
 from .venue_views import track_links, venue_list, venue_path
@@ -104,7 +104,7 @@ def paper_data(atlas: Atlas, paper_id: str) -> dict[str, Any]:
                 "year": rec.year, "track": rec.track, "session": rec.session, "counters": rec.counters}
                for ref, rec in d.records]
     lists = [{"id": lst.id, "name": lst.name, "has": paper_id in lst.paper_ids} for lst in d.lists]
-    tldr = tldrs(atlas, [d.paper]).get(paper_id)
+    tldr = paper_tldr(d.paper, [(ref.file, rec.extra) for ref, rec in d.records if rec.extra])  # records already read
     return {"paper": paper_to_dict(d.paper), "links": link_rows(d.paper), "sources": sources, "bibtex": d.bibtex,
             "tldr": tldr.to_dict() if tldr else None,
             "has_math": has_math(d.paper.title + " " + d.paper.abstract), "library": d.state.to_dict(),
