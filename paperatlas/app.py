@@ -7,10 +7,15 @@ each other, and caches of whole-catalog aggregates. Every use case (``paperatlas
 takes an ``Atlas``; the CLI and the web app build one at their edge and pass it down. Nothing
 here is process-wide: two Atlases in one process share nothing (Datasette's ``Datasette``
 object is the model).
+
+A lab server has many people over one catalog: ``atlas.for_user(id)`` is a view of the same
+Atlas (same store, indexes, pool and caches) whose ``library`` is that user's; ``atlas.library``
+of the Atlas itself is the owner's (user 0), which is what the CLI and a personal server use.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -24,6 +29,7 @@ from .store import Store, open_store
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
+    from .store.protocol import LibraryStore
 
 log = logging.getLogger("paperatlas")
 T = TypeVar("T")
@@ -35,6 +41,8 @@ class Atlas:
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
+        self.user = 0  # whose library ``library`` is: 0, the catalog's owner
+        self._root: Atlas | None = None  # for a user's view: the Atlas that owns the resources
         self.settings = settings or Settings()
         self.indexes = Indexes(store, self.embedder)
         self._embedder: Embedder | None = None
@@ -56,8 +64,27 @@ class Atlas:
     def location(self) -> str:
         return self.store.location
 
+    @property
+    def library(self) -> LibraryStore:
+        """The library of this Atlas's user: stars, tags, notes, lists, feedback."""
+        return self.store.library_of(self.user)
+
+    def for_user(self, user_id: int) -> Atlas:
+        """This Atlas as seen by one user: everything shared but the library. Closing the view
+        does nothing; the Atlas it came from owns the resources."""
+        if user_id == self.user:
+            return self
+        root = self._root or self
+        if user_id == 0:
+            return root
+        view = copy.copy(root)
+        view.user, view._root = user_id, root
+        return view
+
     def embedder(self) -> Embedder:
         """The embedder of the semantic index, created on first use."""
+        if self._root is not None:
+            return self._root.embedder()
         with self._embedder_lock:
             if self._embedder is None:
                 from .embeddings import get_embedder
@@ -67,11 +94,15 @@ class Atlas:
 
     def use_embedder(self, embedder: Embedder) -> None:
         """Use this embedder (tests, benchmarks, plugins that build one themselves)."""
+        if self._root is not None:
+            return self._root.use_embedder(embedder)
         with self._embedder_lock:
             self._embedder = embedder
 
     @property
     def pool(self) -> ThreadPoolExecutor:
+        if self._root is not None:
+            return self._root.pool
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="paperatlas")
@@ -89,6 +120,8 @@ class Atlas:
     def warm_up(self) -> None:
         """Bring the keyword index up to date in a background thread (at most one at a time), so
         the first search after a start or an import does not wait for it."""
+        if self._root is not None:
+            return self._root.warm_up()
         with self._warm_lock:
             if self._warming is not None and self._warming.is_alive():
                 return
@@ -103,12 +136,16 @@ class Atlas:
 
     def settle(self, timeout: float | None) -> bool:
         """Wait for the warm-up thread; False if it still runs after ``timeout`` seconds."""
+        if self._root is not None:
+            return self._root.settle(timeout)
         thread = self._warming
         if thread is not None:
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
     def close(self) -> None:
+        if self._root is not None:  # a user's view owns nothing
+            return
         self.settle(timeout=None)  # the warm-up thread uses the store: let it finish first
         if self._pool is not None:
             self._pool.shutdown(wait=True)

@@ -43,7 +43,7 @@ def profile_of(atlas: Atlas, name: str) -> Profile:
     """The profile called ``name`` ("starred", "tag:NAME", "list:NAME"), read from the library."""
     from ..services.library import clean_tag, find_list
 
-    lib = atlas.store.library
+    lib = atlas.library
     kind, _, value = name.partition(":")
     if kind == "starred" and not value:
         added = lib.starred_at()
@@ -72,7 +72,7 @@ def _age_days(stamp: str, now: datetime) -> float:
 
 def profile_names(atlas: Atlas) -> list[tuple[str, str, int]]:
     """(name, label, papers) of every profile the library has: starred, each tag, each list."""
-    lib = atlas.store.library
+    lib = atlas.library
     out = [("starred", "your starred papers", len(lib.starred_ids()))]
     out += [(f"tag:{t}", f"papers tagged {t}", n) for t, n in lib.tag_counts()]
     items = lib.all_list_items()
@@ -85,4 +85,4 @@ def set_not_interested(atlas: Atlas, name: str, paper_id: str, undo: bool = Fals
     profile_of(atlas, name)  # an unknown profile or list is an error, not a silent row
     if not atlas.store.papers.exists(paper_id):
         raise NotFound(f"no paper with id {paper_id!r}", hint="`paperatlas recommend` lists the ids it suggests")
-    return atlas.store.library.set_feedback(name, paper_id, None if undo else NOT_INTERESTED)
+    return atlas.library.set_feedback(name, paper_id, None if undo else NOT_INTERESTED)

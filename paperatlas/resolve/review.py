@@ -156,22 +156,41 @@ def split_paper(w: CatalogWriter, paper: str) -> list[str]:
 def _give_back_library(w: CatalogWriter, kept: str, part: str, before: dict[str, Any]) -> None:
     """After undoing a merge: the split-off part gets its own stars, tags, note, list places and
     feedback as they were before the merge, and the paper that stays loses what only the other
-    part brought (what was added after the merge stays with it)."""
-    mine, theirs = before.get("a") or {}, before.get("b") or {}
-    w.add_library_state(part, theirs)
-    only_theirs = {
-        "star": theirs.get("star") if not mine.get("star") else None,
-        "tags": [t for t in theirs.get("tags", []) if t[0] not in {m[0] for m in mine.get("tags", [])}],
-        "lists": [x for x in theirs.get("lists", []) if x[0] not in {m[0] for m in mine.get("lists", [])}],
-        "feedback": [f for f in theirs.get("feedback", []) if f[0] not in {m[0] for m in mine.get("feedback", [])}],
+    part brought (what was added after the merge stays with it); for each user's library."""
+    mine_all, theirs_all = before.get("a") or {}, before.get("b") or {}
+    w.add_library_state(part, theirs_all)
+    users = sorted({0, *(int(u) for s in (mine_all, theirs_all) for u in s.get("users", {}))})
+    only_theirs: dict[str, Any] = {
+        "lists": [x for x in theirs_all.get("lists", []) if x[0] not in {m[0] for m in mine_all.get("lists", [])}],
+        "users": {},
     }
-    w.remove_library_state(kept, only_theirs)
-    merged_note = _merged_note(mine.get("note"), theirs.get("note"))
-    if merged_note is not None and w.note_of(kept) == merged_note:
-        if mine.get("note"):
-            w.add_library_state(kept, {"note": mine["note"]})
+    for user in users:
+        mine, theirs = _user_part(mine_all, user), _user_part(theirs_all, user)
+        piece = {
+            "star": theirs.get("star") if not mine.get("star") else None,
+            "tags": [t for t in theirs.get("tags", []) if t[0] not in {m[0] for m in mine.get("tags", [])}],
+            "feedback": [f for f in theirs.get("feedback", []) if f[0] not in {m[0] for m in mine.get("feedback", [])}],
+        }
+        if user == 0:
+            only_theirs.update(piece)
         else:
-            w.drop_note(kept)
+            only_theirs["users"][str(user)] = piece
+    w.remove_library_state(kept, only_theirs)
+    for user in users:
+        mine, theirs = _user_part(mine_all, user), _user_part(theirs_all, user)
+        merged_note = _merged_note(mine.get("note"), theirs.get("note"))
+        if merged_note is not None and w.as_user(user).note_of(kept) == merged_note:
+            if mine.get("note"):
+                note = {"note": mine["note"]}
+                w.add_library_state(kept, note if user == 0 else {"users": {str(user): note}})
+            else:
+                w.drop_note(kept)
+    w.as_user(0)
+
+
+def _user_part(state: dict[str, Any], user: int) -> dict[str, Any]:
+    """One user's rows in a paper's library state (``CatalogWriter.library_state``)."""
+    return state if user == 0 else state.get("users", {}).get(str(user), {})
 
 
 def _merged_note(mine: Any, theirs: Any) -> str | None:

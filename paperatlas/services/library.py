@@ -86,22 +86,22 @@ def clean_list_name(name: str) -> str:
 
 # -- changes ----------------------------------------------------------------------------------
 def star(atlas: Atlas, paper_id: str) -> PaperState:
-    atlas.store.library.star(paper_id)
+    atlas.library.star(paper_id)
     return state(atlas, paper_id)
 
 
 def unstar(atlas: Atlas, paper_id: str) -> PaperState:
-    atlas.store.library.unstar(paper_id)
+    atlas.library.unstar(paper_id)
     return state(atlas, paper_id)
 
 
 def add_tag(atlas: Atlas, paper_id: str, tag: str) -> PaperState:
-    atlas.store.library.add_tag(paper_id, clean_tag(tag))
+    atlas.library.add_tag(paper_id, clean_tag(tag))
     return state(atlas, paper_id)
 
 
 def remove_tag(atlas: Atlas, paper_id: str, tag: str) -> PaperState:
-    atlas.store.library.remove_tag(paper_id, clean_tag(tag))
+    atlas.library.remove_tag(paper_id, clean_tag(tag))
     return state(atlas, paper_id)
 
 
@@ -110,30 +110,30 @@ def set_note(atlas: Atlas, paper_id: str, body: str) -> PaperState:
     if len(body) > NOTE_MAX:
         raise LibraryError(f"the note is longer than {NOTE_MAX:,} characters", hint="split it or link a file")
     if body.strip():
-        atlas.store.library.set_note(paper_id, body)
+        atlas.library.set_note(paper_id, body)
     else:
-        atlas.store.library.delete_note(paper_id)
+        atlas.library.delete_note(paper_id)
     return state(atlas, paper_id)
 
 
 def rename_list(atlas: Atlas, list_id: int, name: str) -> ReadingList:
     name = clean_list_name(name)
-    if not atlas.store.library.rename_list(list_id, name):
+    if not atlas.library.rename_list(list_id, name):
         raise LibraryError(f"another list is named {name!r}", hint="pick another name")
     return get_list(atlas, list_id)
 
 
 def delete_list(atlas: Atlas, list_id: int) -> None:
-    atlas.store.library.delete_list(list_id)
+    atlas.library.delete_list(list_id)
 
 
 def add_to_list(atlas: Atlas, list_id: int, paper_id: str) -> ReadingList:
-    atlas.store.library.add_to_list(list_id, paper_id)
+    atlas.library.add_to_list(list_id, paper_id)
     return get_list(atlas, list_id)
 
 
 def remove_from_list(atlas: Atlas, list_id: int, paper_id: str) -> ReadingList:
-    atlas.store.library.remove_from_list(list_id, paper_id)
+    atlas.library.remove_from_list(list_id, paper_id)
     return get_list(atlas, list_id)
 
 
@@ -148,7 +148,7 @@ def set_tags(atlas: Atlas, paper_id: str, tags: list[str], present: bool = True)
     cleaned = [clean_tag(t) for t in tags]
     _require(atlas, [paper_id])
     for t in cleaned:
-        (atlas.store.library.add_tag if present else atlas.store.library.remove_tag)(paper_id, t)
+        (atlas.library.add_tag if present else atlas.library.remove_tag)(paper_id, t)
     return state(atlas, paper_id)
 
 
@@ -156,11 +156,11 @@ def create_list(atlas: Atlas, name: str, paper_ids: list[str] | None = None) -> 
     """A new list, holding ``paper_ids`` (checked before anything is created)."""
     name = clean_list_name(name)
     _require(atlas, paper_ids or [])
-    list_id = atlas.store.library.create_list(name)
+    list_id = atlas.library.create_list(name)
     if list_id is None:
         raise LibraryError(f"a list named {name!r} exists", hint="pick another name, or add papers to that list")
     for pid in paper_ids or []:
-        atlas.store.library.add_to_list(list_id, pid)
+        atlas.library.add_to_list(list_id, pid)
     return get_list(atlas, list_id)
 
 
@@ -170,7 +170,7 @@ def change_list(atlas: Atlas, name: str, paper_ids: list[str], present: bool = T
     if present:
         _require(atlas, paper_ids)
     for pid in paper_ids:
-        (atlas.store.library.add_to_list if present else atlas.store.library.remove_from_list)(lst.id, pid)
+        (atlas.library.add_to_list if present else atlas.library.remove_from_list)(lst.id, pid)
     return get_list(atlas, lst.id)
 
 
@@ -198,7 +198,7 @@ def state(atlas: Atlas, paper_id: str, check: bool = False) -> PaperState:
 
 def states(atlas: Atlas, paper_ids: list[str]) -> dict[str, PaperState]:
     """The library state of many papers in four queries (for a page of search results)."""
-    return {pid: PaperState(pid, **values) for pid, values in atlas.store.library.states(paper_ids).items()}
+    return {pid: PaperState(pid, **values) for pid, values in atlas.library.states(paper_ids).items()}
 
 
 def get_list(atlas: Atlas, list_id: int) -> ReadingList:
@@ -210,24 +210,24 @@ def get_list(atlas: Atlas, list_id: int) -> ReadingList:
 
 def find_list(atlas: Atlas, name: str) -> ReadingList:
     """A list by name (as typed on the command line)."""
-    list_id = atlas.store.library.list_id_by_name(clean_list_name(name))
+    list_id = atlas.library.list_id_by_name(clean_list_name(name))
     if list_id is None:
         raise NotFound(f"no reading list named {name!r}", hint="`paperatlas list show` lists them")
     return get_list(atlas, list_id)
 
 
 def reading_lists(atlas: Atlas) -> list[ReadingList]:
-    items = atlas.store.library.all_list_items()
+    items = atlas.library.all_list_items()
     return [ReadingList(i, name, created, [pid for pid, _ in items.get(i, [])])
-            for i, name, created in atlas.store.library.lists()]
+            for i, name, created in atlas.library.lists()]
 
 
 def library(atlas: Atlas) -> Library:
     """Stars, tags, notes and lists, with every paper they name."""
-    starred = atlas.store.library.starred_ids()
-    tags = atlas.store.library.tag_counts()
-    tagged = {tag: atlas.store.library.tagged_ids(tag) for tag, _ in tags}
-    notes = [Note(*row) for row in atlas.store.library.notes()]
+    starred = atlas.library.starred_ids()
+    tags = atlas.library.tag_counts()
+    tagged = {tag: atlas.library.tagged_ids(tag) for tag, _ in tags}
+    notes = [Note(*row) for row in atlas.library.notes()]
     lists = reading_lists(atlas)
     ids = [*starred, *(p for ids in tagged.values() for p in ids), *(n.paper_id for n in notes),
            *(p for lst in lists for p in lst.paper_ids)]
@@ -239,11 +239,11 @@ def selection(
 ) -> list[Paper]:
     """The papers of one part of the library (starred, one tag, or one list), in library order."""
     if tag is not None:
-        ids = atlas.store.library.tagged_ids(clean_tag(tag))
+        ids = atlas.library.tagged_ids(clean_tag(tag))
     elif list_id is not None:
         ids = get_list(atlas, list_id).paper_ids
     elif starred:
-        ids = atlas.store.library.starred_ids()
+        ids = atlas.library.starred_ids()
     else:
         raise LibraryError("nothing selected to export", hint="choose the starred papers, a tag or a list")
     papers = atlas.store.papers.by_ids(ids)
@@ -292,11 +292,11 @@ def import_papers(atlas: Atlas, paths: list[Any], *, list_name: str | None = Non
     papers = list(dict.fromkeys(pid for r in reports if r.ok for pid in r.paper_ids))
     if list_name:
         name = clean_list_name(list_name)
-        list_id = atlas.store.library.list_id_by_name(name) or atlas.store.library.create_list(name)
+        list_id = atlas.library.list_id_by_name(name) or atlas.library.create_list(name)
         for pid in papers:
-            atlas.store.library.add_to_list(int(list_id or 0), pid)
+            atlas.library.add_to_list(int(list_id or 0), pid)
     for pid in papers if cleaned_tag else []:
-        atlas.store.library.add_tag(pid, str(cleaned_tag))
+        atlas.library.add_tag(pid, str(cleaned_tag))
     for pid in papers if star_them else []:
-        atlas.store.library.star(pid)
+        atlas.library.star(pid)
     return PapersImport(reports, papers, list_name, cleaned_tag, star_them)

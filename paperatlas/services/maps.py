@@ -181,7 +181,7 @@ def library_marks(atlas: Atlas, ids: list[str], venue: str | None, year: int | N
     ``RECOMMENDED_ON_MAP`` of the venue-year; none when nothing is starred or the recommender
     is not installed)."""
     on_map = set(ids)
-    starred = [pid for pid in atlas.store.library.starred_ids() if pid in on_map]
+    starred = [pid for pid in atlas.library.starred_ids() if pid in on_map]
     recommended: list[str] = []
     if starred:
         from ..errors import PaperatlasError

@@ -117,7 +117,7 @@ def chosen_ids(atlas: Atlas, list_name: str | None) -> list[Pick]:
     if list_name:
         lst = find_list(atlas, list_name)
         picks += [Pick(pid, "list", f"in your list {lst.name}") for pid in lst.paper_ids]
-    picks += [Pick(pid, "starred", "starred") for pid in atlas.store.library.starred_ids()]
+    picks += [Pick(pid, "starred", "starred") for pid in atlas.library.starred_ids()]
     return picks
 
 
@@ -134,8 +134,8 @@ def store_programme(atlas: Atlas, venue: str, year: int, source: str, parsed: Pa
     atlas.store.programme.replace(venue, year, source, sessions)
     after = _scheduled(sessions)
     chosen = list(dict.fromkeys(p.paper_id for p in chosen_ids(atlas, None)))
-    for lst in atlas.store.library.lists():
-        chosen += atlas.store.library.list_items(lst[0])
+    for lst in atlas.library.lists():
+        chosen += atlas.library.list_items(lst[0])
     chosen = list(dict.fromkeys(chosen))
     lost = [pid for pid in chosen if pid in before and pid not in after]
     return ImportResult(venue, year, source, len(sessions), report, parsed.warnings,

@@ -59,7 +59,7 @@ class TransferReport:
 # -- export ----------------------------------------------------------------------------------------
 def export_library(atlas: Atlas, fp: IO[str]) -> dict[str, int]:
     """Write the whole library as JSON; returns the count of each kind written."""
-    rows = atlas.store.library.dump()
+    rows = atlas.library.dump()
     lists = {int(i): {"name": name, "created_at": at, "items": []} for i, name, at in rows["lists"]}
     for list_id, pid, _, at in rows["items"]:
         lists[int(list_id)]["items"].append({"paper": pid, "added_at": at})
@@ -102,7 +102,8 @@ def import_library(atlas: Atlas, fp: IO[str], where: str = "the library file") -
     """Read an export into this catalog, in one transaction."""
     data = read_export(fp, where)
     report = TransferReport(exported=_counts(data))
-    with atlas.store.writer() as w:
+    with atlas.store.writer() as writer:
+        w = writer.as_user(atlas.user)
         sources = _source_map(w, data)
         _import_decisions(w, data, sources, report)
         find = _PaperFinder(w, data, sources)

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import numpy as np
 
 from ..filters import Filters
 from ..models import Paper, Record, SourceRef
+from .users import UserStore
 
 if TYPE_CHECKING:
     from ..resolve.prepare import PaperRow, Prepared
@@ -387,7 +388,8 @@ class CatalogWriter(Protocol):
     def queue_review(self, a: Identity, b: Identity, score: float, reason: str, now: str) -> None: ...
     def forget_reviews(self, a: list[Identity], b: list[Identity]) -> None: ...
     def sources_named(self, name: str) -> list[str]: ...
-    # library rows (an import)
+    # library rows (an import, as the user of ``as_user``; the owner by default)
+    def as_user(self, user_id: int) -> Self: ...
     def put_star(self, paper_id: str, at: str) -> bool: ...
     def put_tag(self, paper_id: str, tag: str, at: str) -> bool: ...
     def put_note(self, paper_id: str, body: str, at: str) -> str: ...
@@ -420,12 +422,14 @@ COPY_TABLES: dict[str, tuple[str, ...]] = {
     "index_state": ("name", "seq", "info"),
     "embeddings": ("model", "text_hash", "vector", "scale"),
     "paper_embeddings": ("paper_id", "model", "text_hash"),
-    "stars": ("paper_id", "created_at"),
-    "tags": ("paper_id", "tag", "created_at"),
-    "notes": ("paper_id", "body", "updated_at"),
-    "lists": ("id", "name", "created_at"),
+    "users": ("id", "name", "token_hash", "created_at", "revoked_at"),
+    "server_keys": ("name", "value"),
+    "stars": ("user_id", "paper_id", "created_at"),
+    "tags": ("user_id", "paper_id", "tag", "created_at"),
+    "notes": ("user_id", "paper_id", "body", "updated_at"),
+    "lists": ("id", "user_id", "name", "created_at"),
     "list_items": ("list_id", "paper_id", "position", "added_at"),
-    "profile_feedback": ("profile", "paper_id", "kind", "created_at"),
+    "profile_feedback": ("user_id", "profile", "paper_id", "kind", "created_at"),
     "merge_actions": ("id", "kind", "detail", "decided_at", "undone_at"),
     "merge_links": ("action_id", "decision", "a_source", "a_key", "b_source", "b_key"),
     "merge_review": ("id", "a_source", "a_key", "b_source", "b_key", "score", "reason", "created_at"),
@@ -475,7 +479,10 @@ class Store(Protocol):
     @property
     def feed(self) -> ChangeFeed: ...
     @property
-    def library(self) -> LibraryStore: ...
+    def library(self) -> LibraryStore: ...  # the owner's (user 0)
+    def library_of(self, user_id: int) -> LibraryStore: ...
+    @property
+    def users(self) -> UserStore: ...
     @property
     def vectors(self) -> VectorStore: ...
     @property

@@ -77,7 +77,7 @@ def watch_feed(atlas: Atlas, name: str, base: str) -> bytes:
 
 def list_feed(atlas: Atlas, list_id: int, base: str) -> bytes:
     found = library.get_list(atlas, list_id)
-    added = atlas.store.library.listed_at(list_id)
+    added = atlas.library.listed_at(list_id)
     stamped = sorted(added.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:FEED_SIZE]
     return _feed(tag_id("list", str(list_id)), f"paperatlas list: {found.name}", f"{base}/feeds/list/{list_id}.atom",
                  f"{base}/library", paper_entries(atlas, stamped, base))
@@ -85,7 +85,7 @@ def list_feed(atlas: Atlas, list_id: int, base: str) -> bytes:
 
 def tag_feed(atlas: Atlas, tag: str, base: str) -> bytes:
     clean = library.clean_tag(tag)
-    added = atlas.store.library.tagged_at(clean)
+    added = atlas.library.tagged_at(clean)
     if not added:
         raise NotFound(f"no paper is tagged {clean!r}", hint="/api/library lists the tags")
     stamped = sorted(added.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:FEED_SIZE]

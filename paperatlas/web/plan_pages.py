@@ -55,7 +55,7 @@ class PlanParams:
 def plan_data(atlas: Atlas, params: PlanParams) -> dict[str, Any]:
     """The plan, or (without venue and year) the stored programmes to choose from."""
     if params.venue is None or params.year is None:
-        lists = [name for _, name, _ in atlas.store.library.lists()]
+        lists = [name for _, name, _ in atlas.library.lists()]
         return {"programmes": [{"venue": i.venue, "year": i.year, "source": i.source, "imported_at": i.imported_at,
                                 "sessions": i.sessions, "entries": i.entries, "unmatched": i.unmatched,
                                 "href": "/plan?" + security.query_string({"venue": i.venue, "year": i.year})}
@@ -65,7 +65,7 @@ def plan_data(atlas: Atlas, params: PlanParams) -> dict[str, Any]:
     query = security.query_string(params.as_query())
     data.update(label=res.label, notes=res.notes, took_ms=round(res.took_ms, 1), list=params.list_name,
                 ics_href="/plan.ics?" + query, md_href="/plan.md?" + query, api_href="/api/plan?" + query,
-                lists=[name for _, name, _ in atlas.store.library.lists()])
+                lists=[name for _, name, _ in atlas.library.lists()])
     return data
 
 

@@ -30,7 +30,7 @@ RELATED_K = 10
 def hit_rows(atlas: Atlas, hits: list[Hit]) -> list[dict[str, Any]]:
     """The rows of a result list in the one hit shape, with each paper's library state, the
     links a card shows (PDF, arXiv, OpenReview, DOI) and its TL;DR."""
-    states = atlas.store.library.states([h.id for h in hits])
+    states = atlas.library.states([h.id for h in hits])
     rows = [with_links(hit_to_dict(h, states.get(h.id)), h.paper) for h in hits if h.paper is not None]
     return with_tldrs(atlas, rows, [h.paper for h in hits if h.paper is not None])
 
@@ -67,7 +67,7 @@ def rows_with_links(atlas: Atlas, rows: list[dict[str, Any]], hits: Sequence[Any
 
 def search_data(atlas: Atlas, params: SearchParams) -> dict[str, Any]:
     res = search(atlas, params.q, mode=params.mode, k=params.k, offset=params.offset, filters=params.filters)
-    data = res.to_dict(atlas.store.library.states([h.id for h in res.hits]))
+    data = res.to_dict(atlas.library.states([h.id for h in res.hits]))
     data["hits"] = rows_with_links(atlas, data["hits"], res.hits)
     query = params.as_query()
     fields = sorted(res.facets, key=lambda f: (FACET_ORDER.index(f) if f in FACET_ORDER else 99, f))
@@ -236,7 +236,7 @@ def foryou_data(atlas: Atlas, params: RecommendParams) -> dict[str, Any]:
                                  " tag them or add them to a list, then come back."}
     res = recommend(atlas, params.profile, filters=params.filters, k=params.k,
                     since=timedelta(days=params.since_days) if params.since_days else None, use_authors=params.authors)
-    states = atlas.store.library.states([r.id for r in res.items])
+    states = atlas.library.states([r.id for r in res.items])
     data = res.to_dict(states)
     data["hits"] = rows_with_links(atlas, data["hits"], res.items)
     return {**base, **data, "empty": None}

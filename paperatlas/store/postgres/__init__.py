@@ -29,6 +29,7 @@ from .papers import PostgresPapers
 from .programme import PostgresProgramme
 from .review import PostgresReview
 from .sources import PostgresSources
+from .users import PostgresUsers
 from .vectors import PostgresVectors
 from .watches import PostgresWatches
 from .writer import PostgresWriter
@@ -68,6 +69,11 @@ class PostgresStore:
         self.sources = PostgresSources(self.db)
         self.programme = PostgresProgramme(self.db)
         self.watches = PostgresWatches(self.db)
+        self.users = PostgresUsers(self.db)
+
+    def library_of(self, user_id: int) -> PostgresLibrary:
+        """The library of one user (0: the owner's, ``self.library``)."""
+        return self.library if user_id == 0 else PostgresLibrary(self.db, user_id)
 
     @contextmanager
     def writer(self) -> Iterator[PostgresWriter]:

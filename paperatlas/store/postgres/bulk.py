@@ -24,6 +24,7 @@ from .writer import no_nul
 ORDER = {
     "files": "id", "papers": "id", "records": "id", "match_keys": "key, paper_id", "block_keys": "key, paper_id",
     "paper_changes": "seq", "index_state": "name", "embeddings": "model, text_hash", "paper_embeddings": "paper_id, model",
+    "users": "id", "server_keys": "name",
     "stars": "seq", "tags": "seq", "notes": "paper_id", "lists": "id", "list_items": "list_id, position",
     "profile_feedback": "seq", "merge_actions": "id", "merge_links": "seq", "merge_review": "id",
     "sources": "id", "source_items": "source_id, key", "sync_runs": "id",
@@ -32,7 +33,7 @@ ORDER = {
     "counter_series": "paper_id, counter, observed_at",
 }
 # Identity columns loaded with the source's values: their sequences continue after the largest.
-SEQUENCES = {"files": "id", "lists": "id", "merge_actions": "id", "merge_review": "id", "paper_changes": "seq",
+SEQUENCES = {"files": "id", "users": "id", "lists": "id", "merge_actions": "id", "merge_review": "id", "paper_changes": "seq",
              "sources": "id", "sync_runs": "id", "programme_sessions": "id",
              "watches": "id", "watch_items": "id", "paper_snapshots": "seq"}
 

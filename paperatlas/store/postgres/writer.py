@@ -27,20 +27,21 @@ FOLD_COLUMNS = ("venue_fold", "track_fold", "session_fold")
 ID_ATTEMPTS = 100
 RECORD_OF = ("SELECT r.{col} FROM records r JOIN files f ON f.id = r.file_id"
              " WHERE f.source_id = %s AND r.record_key = %s")
-LIBRARY_MOVES = (
-    "INSERT INTO stars (paper_id, created_at) SELECT %(keep)s, created_at FROM stars WHERE paper_id = %(gone)s"
-    " ORDER BY seq ON CONFLICT DO NOTHING",
-    "INSERT INTO tags (paper_id, tag, created_at) SELECT %(keep)s, tag, created_at FROM tags WHERE paper_id = %(gone)s"
-    " ORDER BY seq ON CONFLICT DO NOTHING",
+LIBRARY_MOVES = (  # every user's rows
+    "INSERT INTO stars (user_id, paper_id, created_at) SELECT user_id, %(keep)s, created_at FROM stars"
+    " WHERE paper_id = %(gone)s ORDER BY seq ON CONFLICT DO NOTHING",
+    "INSERT INTO tags (user_id, paper_id, tag, created_at) SELECT user_id, %(keep)s, tag, created_at FROM tags"
+    " WHERE paper_id = %(gone)s ORDER BY seq ON CONFLICT DO NOTHING",
     # Both papers have a note: keep both texts, the merged-in one after a separator.
-    "UPDATE notes SET body = body || %(sep)s || (SELECT body FROM notes WHERE paper_id = %(gone)s), updated_at = %(now)s"
-    " WHERE paper_id = %(keep)s AND EXISTS (SELECT 1 FROM notes WHERE paper_id = %(gone)s)",
-    "INSERT INTO notes (paper_id, body, updated_at) SELECT %(keep)s, body, updated_at FROM notes WHERE paper_id = %(gone)s"
-    " ON CONFLICT DO NOTHING",
+    "UPDATE notes SET body = body || %(sep)s || (SELECT g.body FROM notes g WHERE g.paper_id = %(gone)s"
+    " AND g.user_id = notes.user_id), updated_at = %(now)s WHERE paper_id = %(keep)s"
+    " AND EXISTS (SELECT 1 FROM notes g WHERE g.paper_id = %(gone)s AND g.user_id = notes.user_id)",
+    "INSERT INTO notes (user_id, paper_id, body, updated_at) SELECT user_id, %(keep)s, body, updated_at FROM notes"
+    " WHERE paper_id = %(gone)s ON CONFLICT DO NOTHING",
     "INSERT INTO list_items (list_id, paper_id, position, added_at)"
     " SELECT list_id, %(keep)s, position, added_at FROM list_items WHERE paper_id = %(gone)s ON CONFLICT DO NOTHING",
-    "INSERT INTO profile_feedback (profile, paper_id, kind, created_at)"
-    " SELECT profile, %(keep)s, kind, created_at FROM profile_feedback WHERE paper_id = %(gone)s ORDER BY seq"
+    "INSERT INTO profile_feedback (user_id, profile, paper_id, kind, created_at)"
+    " SELECT user_id, profile, %(keep)s, kind, created_at FROM profile_feedback WHERE paper_id = %(gone)s ORDER BY seq"
     " ON CONFLICT DO NOTHING",
 )
 # Does a person's decision say that two papers are different papers? (arguments: a, b, b, a)

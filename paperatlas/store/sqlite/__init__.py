@@ -21,6 +21,7 @@ from .papers import SQLitePapers
 from .programme import SQLiteProgramme
 from .review import SQLiteReview
 from .sources import SQLiteSources
+from .users import SQLiteUsers
 from .vectors import SQLiteVectors
 from .watches import SQLiteWatches
 from .writer import SQLiteWriter
@@ -46,6 +47,11 @@ class SQLiteStore:
         self.sources = SQLiteSources(self.db)
         self.programme = SQLiteProgramme(self.db)
         self.watches = SQLiteWatches(self.db)
+        self.users = SQLiteUsers(self.db)
+
+    def library_of(self, user_id: int) -> SQLiteLibrary:
+        """The library of one user (0: the owner's, ``self.library``)."""
+        return self.library if user_id == 0 else SQLiteLibrary(self.db, user_id)
 
     @contextmanager
     def writer(self) -> Iterator[SQLiteWriter]:

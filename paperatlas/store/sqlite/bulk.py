@@ -20,7 +20,8 @@ from .connection import Database
 
 # Rows in the order they were written: rowid, or the key of tables without one.
 ORDER = {"match_keys": "key, paper_id", "block_keys": "key, paper_id", "embeddings": "model, text_hash",
-         "paper_embeddings": "paper_id, model", "source_items": "source_id, key"}
+         "paper_embeddings": "paper_id, model", "source_items": "source_id, key",
+         "server_keys": "name"}
 
 
 def _table(name: str) -> str:

@@ -570,3 +570,105 @@ def m013_watches(db: sqlite3.Connection) -> None:
         CREATE INDEX counter_series_time ON counter_series(observed_at);
         """,
     )
+
+
+@migration
+def m014_users(db: sqlite3.Connection) -> None:
+    """People of a lab server, each with their own library: ``users`` (a token, stored as its
+    SHA-256 only), and a ``user_id`` on every library row (0: the catalog's owner, the one user of
+    a personal catalog; what was there before belongs to the owner). Reading lists are owned by
+    a user (names are unique per user) and their items follow the list. SQLite cannot change a
+    primary key in place, so the library tables are rebuilt (rows keep their order: rowid)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,           -- from 1; 0 is the owner, who has no row
+            name TEXT NOT NULL UNIQUE,
+            token_hash TEXT NOT NULL UNIQUE,  -- hex SHA-256 of the token (tokens are 256-bit random)
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE TABLE server_keys (            -- secrets a server signs with (session cookies, CSRF)
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE stars_new (
+            user_id INTEGER NOT NULL DEFAULT 0,
+            paper_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, paper_id)
+        );
+        INSERT INTO stars_new (user_id, paper_id, created_at) SELECT 0, paper_id, created_at FROM stars ORDER BY rowid;
+        DROP TABLE stars;
+        ALTER TABLE stars_new RENAME TO stars;
+        CREATE INDEX stars_paper ON stars(paper_id);
+        CREATE TABLE tags_new (
+            user_id INTEGER NOT NULL DEFAULT 0,
+            paper_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, paper_id, tag)
+        );
+        INSERT INTO tags_new (user_id, paper_id, tag, created_at) SELECT 0, paper_id, tag, created_at FROM tags ORDER BY rowid;
+        DROP TABLE tags;
+        ALTER TABLE tags_new RENAME TO tags;
+        CREATE INDEX tags_tag ON tags(user_id, tag);
+        CREATE INDEX tags_paper ON tags(paper_id);
+        CREATE TABLE notes_new (
+            user_id INTEGER NOT NULL DEFAULT 0,
+            paper_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, paper_id)
+        );
+        INSERT INTO notes_new (user_id, paper_id, body, updated_at)
+            SELECT 0, paper_id, body, updated_at FROM notes ORDER BY rowid;
+        DROP TABLE notes;
+        ALTER TABLE notes_new RENAME TO notes;
+        CREATE INDEX notes_paper ON notes(paper_id);
+        CREATE TABLE profile_feedback_new (
+            user_id INTEGER NOT NULL DEFAULT 0,
+            profile TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, profile, paper_id)
+        );
+        INSERT INTO profile_feedback_new (user_id, profile, paper_id, kind, created_at)
+            SELECT 0, profile, paper_id, kind, created_at FROM profile_feedback ORDER BY rowid;
+        DROP TABLE profile_feedback;
+        ALTER TABLE profile_feedback_new RENAME TO profile_feedback;
+        CREATE INDEX profile_feedback_paper ON profile_feedback(paper_id);
+        """,
+    )
+    # lists keep their ids; the items reference them, so both are rebuilt, the items' table
+    # dropped first (with foreign keys on, dropping lists first would cascade to its items).
+    # Renaming lists_new to lists rewrites the new items' REFERENCES to follow it.
+    run_script(
+        db,
+        """
+        CREATE TABLE lists_new (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL DEFAULT 0,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (user_id, name)
+        );
+        CREATE TABLE list_items_new (
+            list_id INTEGER NOT NULL REFERENCES lists_new(id) ON DELETE CASCADE,
+            paper_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (list_id, paper_id)
+        );
+        INSERT INTO lists_new (id, user_id, name, created_at) SELECT id, 0, name, created_at FROM lists ORDER BY id;
+        INSERT INTO list_items_new (list_id, paper_id, position, added_at)
+            SELECT list_id, paper_id, position, added_at FROM list_items ORDER BY rowid;
+        DROP TABLE list_items;
+        DROP TABLE lists;
+        ALTER TABLE lists_new RENAME TO lists;
+        ALTER TABLE list_items_new RENAME TO list_items;
+        CREATE INDEX list_items_paper ON list_items(paper_id);
+        """,
+    )

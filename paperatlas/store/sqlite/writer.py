@@ -25,18 +25,21 @@ FILE_COLUMNS = "id, name, path, fingerprint, source_id, format, records, claimed
 ID_ATTEMPTS = 100
 # identity -> the record: a file's source id and the record's key in that file
 RECORD_OF = "SELECT r.{col} FROM records r JOIN files f ON f.id = r.file_id WHERE f.source_id = ? AND r.record_key = ?"
-LIBRARY_MOVES = (
-    "INSERT OR IGNORE INTO stars (paper_id, created_at) SELECT :keep, created_at FROM stars WHERE paper_id = :gone",
-    "INSERT OR IGNORE INTO tags (paper_id, tag, created_at) SELECT :keep, tag, created_at FROM tags WHERE paper_id = :gone",
+LIBRARY_MOVES = (  # every user's rows
+    "INSERT OR IGNORE INTO stars (user_id, paper_id, created_at) SELECT user_id, :keep, created_at FROM stars"
+    " WHERE paper_id = :gone ORDER BY rowid",
+    "INSERT OR IGNORE INTO tags (user_id, paper_id, tag, created_at) SELECT user_id, :keep, tag, created_at FROM tags"
+    " WHERE paper_id = :gone ORDER BY rowid",
     # Both papers have a note: keep both texts, the merged-in one after a separator.
     "UPDATE notes SET body = body || char(10) || char(10) || '---' || char(10) ||"
-    " (SELECT body FROM notes WHERE paper_id = :gone), updated_at = :now"
-    " WHERE paper_id = :keep AND EXISTS (SELECT 1 FROM notes WHERE paper_id = :gone)",
-    "INSERT OR IGNORE INTO notes (paper_id, body, updated_at) SELECT :keep, body, updated_at FROM notes WHERE paper_id = :gone",
+    " (SELECT g.body FROM notes g WHERE g.paper_id = :gone AND g.user_id = notes.user_id), updated_at = :now"
+    " WHERE paper_id = :keep AND EXISTS (SELECT 1 FROM notes g WHERE g.paper_id = :gone AND g.user_id = notes.user_id)",
+    "INSERT OR IGNORE INTO notes (user_id, paper_id, body, updated_at) SELECT user_id, :keep, body, updated_at FROM notes"
+    " WHERE paper_id = :gone",
     "INSERT OR IGNORE INTO list_items (list_id, paper_id, position, added_at)"
     " SELECT list_id, :keep, position, added_at FROM list_items WHERE paper_id = :gone",
-    "INSERT OR IGNORE INTO profile_feedback (profile, paper_id, kind, created_at)"
-    " SELECT profile, :keep, kind, created_at FROM profile_feedback WHERE paper_id = :gone",
+    "INSERT OR IGNORE INTO profile_feedback (user_id, profile, paper_id, kind, created_at)"
+    " SELECT user_id, profile, :keep, kind, created_at FROM profile_feedback WHERE paper_id = :gone ORDER BY rowid",
 )
 
 
