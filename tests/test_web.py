@@ -344,7 +344,8 @@ def test_shared_mode_is_read_only_without_the_token(db_path: Path, settings: Set
         h = writer(client)
         r = client.post(f"/api/library/star/{pid}", headers=h)
         assert "read-only" in assert_error(r, 403)["message"]
-        assert_error(client.post(f"/api/library/star/{pid}", headers={"Authorization": "Bearer wrong"}), 403)
+        wrong = client.post(f"/api/library/star/{pid}", headers={"Authorization": "Bearer wrong"})
+        assert "wrong or revoked token" in assert_error(wrong, 401)["message"] and wrong.headers["www-authenticate"]
         assert client.post(f"/api/library/star/{pid}", headers={"Authorization": "Bearer s3cret"}).json()["starred"]
         assert client.get("/?token=nope").status_code == 403
         login = client.get("/?token=s3cret&q=x", follow_redirects=False)

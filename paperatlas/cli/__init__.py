@@ -147,4 +147,4 @@ def main() -> None:
 
 
 # The commands live in their own modules and register themselves on ``cli`` when imported.
-from . import catalog, digest, library, map, merge, plan, recommend, search, serve, sources, watch  # noqa: E402,F401
+from . import catalog, digest, library, map, merge, plan, recommend, search, serve, sources, users, watch  # noqa: E402,F401

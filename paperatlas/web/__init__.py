@@ -10,7 +10,6 @@ Nothing happens at import time; the Atlas is opened and closed by the caller (``
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ from starlette.staticfiles import StaticFiles
 
 from ..app import Atlas
 from ..errors import PaperatlasError
-from . import api, pages, security
+from ..services.users import server_key
+from . import api, auth, pages, security
 
 __all__ = ["ServerOptions", "WebSettings", "create_app"]
 
@@ -41,14 +41,14 @@ class ServerOptions:
     """How this server shares the catalog (given to ``serve``), and its request limits."""
 
     shared: bool = False  # others may read; writing needs ``token``
-    token: str | None = None  # Bearer token / cookie value that allows writes (and skips CSRF)
+    token: str | None = None  # the owner's token (Bearer, or a sign-in); users have their own (``auth``)
     queue_wait_s: float = 10.0  # longest wait for a free worker before 503 (and the shedding horizon)
     max_waiting: int = 1024  # requests allowed to wait for a worker; more get 503 at once
     max_body_bytes: int = 1024**2
     max_upload_bytes: int = 20 * 1024**2
     body_read_timeout_s: float = 15.0  # longest pause while a request body arrives before 408
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound host
-    csrf_secret: str | None = None  # generated per start when None
+    csrf_secret: str | None = None  # the catalog's own (made once, kept in it) when None
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def create_app(atlas: Atlas, options: ServerOptions | None = None) -> Starlette:
             Middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(settings)),
             Middleware(security.BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
                        read_timeout=settings.body_read_timeout_s),
-            Middleware(security.TokenLogin, token=settings.token),
+            Middleware(auth.Identify),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
         exception_handlers={HTTPException: on_error, PaperatlasError: on_error, Exception: on_error},
@@ -117,7 +117,9 @@ def create_app(atlas: Atlas, options: ServerOptions | None = None) -> Starlette:
     app.state.atlas = atlas
     app.state.settings = settings
     app.state.endpoints = endpoints
-    app.state.csrf = options.csrf_secret or secrets.token_urlsafe(32)
+    # Kept in the catalog: every worker process and every restart serves the same tokens.
+    app.state.csrf = options.csrf_secret or server_key(atlas, "csrf")
+    app.state.sessions = auth.Sessions(atlas, settings.token)
     app.state.runner = security.Runner(settings)
     app.state.templates = pages.environment()
     return app

@@ -359,11 +359,12 @@ API = (
     Endpoint("GET", "/api/openapi.json", openapi_api, "This description (OpenAPI 3.1)"),
 )
 
+from .login_pages import ENDPOINTS as LOGIN_ENDPOINTS  # noqa: E402  (likewise: sign in and out)
 from .map_pages import ENDPOINTS as MAP_ENDPOINTS  # noqa: E402  (map_pages builds on Endpoint, above)
 from .plan_pages import ENDPOINTS as PLAN_ENDPOINTS  # noqa: E402  (likewise)
 from .watch_pages import ENDPOINTS as WATCH_ENDPOINTS  # noqa: E402  (likewise: sources, watches, feeds)
 
-ENDPOINTS = (*PAGES, *API, *MAP_ENDPOINTS, *PLAN_ENDPOINTS, *WATCH_ENDPOINTS)
+ENDPOINTS = (*PAGES, *API, *MAP_ENDPOINTS, *PLAN_ENDPOINTS, *WATCH_ENDPOINTS, *LOGIN_ENDPOINTS)
 
 ERROR = {
     "type": "object",

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from .. import deadline
 from ..errors import CatalogError, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
 from ..normalize import latex_to_text
-from . import author_views, security, views
+from . import auth, author_views, security, views
 from .params import (
     IngestForm,
     IngestInput,
@@ -60,7 +60,8 @@ def environment() -> jinja2.Environment:
 def html(request: Request, template: str, data: dict[str, Any], *, api: str | None = None, status: int = 200) -> HTMLResponse:
     state = request.app.state
     body = state.templates.get_template(template).render(
-        data=data, csrf=state.csrf, can_write=security.can_write(request), api_url=api,
+        data=data, csrf=security.csrf_token(request), can_write=security.can_write(request), api_url=api,
+        who=auth.who(request),
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         q=request.query_params.get("q", ""), shared=state.settings.shared,
     )
@@ -100,7 +101,7 @@ async def core(request: Request, fn: Callable[..., Any], *args: Any, write: bool
                budget: float | None = None) -> Any:
     """Call a data function with the Atlas, in a worker thread, under the time budget; ``heavy``
     (imports): in the one-at-a-time imports lane, so reads keep their workers."""
-    return await request.app.state.runner.call(fn, request.app.state.atlas, *args, write=write, heavy=heavy, budget=budget)
+    return await request.app.state.runner.call(fn, auth.atlas_for(request), *args, write=write, heavy=heavy, budget=budget)
 
 
 def search_params(request: Request) -> SearchParams:

@@ -5,8 +5,8 @@ reaches the page.
   the ``Host`` the request was sent to) *and* the app's CSRF token (``X-CSRF-Token`` header or
   ``_csrf`` form field), or ``Authorization: Bearer <token>`` when a token is configured (a
   browser cannot send that header cross-site without CORS, which this app never grants).
-- ``--shared``: reading is open, writing needs the token (the Bearer header, or the cookie set
-  by visiting ``/?token=…``).
+- ``--shared``: reading is open, writing needs a person's token (``auth``: the Bearer header, or
+  the session cookie a sign-in at ``/login`` sets).
 - The ``Host`` header must name this server (stops DNS-rebinding pages from reading the catalog).
 - Every response carries a strict Content-Security-Policy (no inline script or style).
 - Bodies over 1 MB (20 MB for imports) get 413, bodies that stop arriving 408; each core call
@@ -35,11 +35,12 @@ import anyio.to_thread
 from markupsafe import Markup, escape
 from starlette.datastructures import FormData, Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import deadline
 from ..errors import PaperatlasError
+from . import auth
 
 if TYPE_CHECKING:
     from . import WebSettings as Settings
@@ -61,7 +62,6 @@ HEADERS = [
 ]
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 UPLOAD_PATHS = ("/import", "/api/ingest")
-TOKEN_COOKIE = "paperatlas_token"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_RETRY_AFTER_S = 60
 
@@ -123,27 +123,21 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-# -- who may write ---------------------------------------------------------------------------
-def _bearer(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
-
-
+# -- who may write (who a request comes from: ``auth``) ----------------------------------------
 def _equal(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())
 
 
-def has_token(request: Request) -> bool:
-    """The request carries the configured token (Bearer header or the cookie)."""
-    token = request.app.state.settings.token
-    return _equal(_bearer(request), token) or _equal(request.cookies.get(TOKEN_COOKIE), token)
-
-
 def can_write(request: Request) -> bool:
-    return not request.app.state.settings.shared or has_token(request)
+    return auth.who(request).can_write
 
 
-def _origin_ok(request: Request) -> bool:
+def csrf_token(request: Request) -> str:
+    """The CSRF token for this request's person (embedded in their pages)."""
+    return str(request.app.state.sessions.csrf_for(auth.who(request), request.app.state.csrf))
+
+
+def origin_ok(request: Request) -> bool:
     expected = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
     origin = request.headers.get("origin")
     if origin is None:
@@ -154,17 +148,18 @@ def _origin_ok(request: Request) -> bool:
 
 def check_write(request: Request, form: FormData | None = None) -> None:
     """Raise ``Denied`` unless this write is allowed (see the module docstring)."""
-    settings = request.app.state.settings
-    if settings.shared and not has_token(request):
+    person = auth.who(request)
+    if not person.can_write:
         raise Denied("this catalog is shared read-only",
-                     hint="visit /?token=… with the server's token, or send Authorization: Bearer")
-    if _equal(_bearer(request), settings.token):
+                     hint="sign in at /login with your token (paperatlas users add NAME makes one), or send"
+                          " Authorization: Bearer")
+    if person.bearer:
         return
-    if not _origin_ok(request):
+    if not origin_ok(request):
         raise Denied("cross-site write refused (Origin/Referer does not match Host)", hint="use the pages of this server")
     sent = request.headers.get("x-csrf-token") or (str(form.get("_csrf", "")) if form is not None else "")
-    if not _equal(sent, request.app.state.csrf):
-        raise Denied("missing or wrong CSRF token", hint="reload the page and try again (the server may have restarted)")
+    if not _equal(sent, csrf_token(request)):
+        raise Denied("missing or wrong CSRF token", hint="reload the page and try again")
 
 
 # -- the time budget ---------------------------------------------------------------------------
@@ -391,27 +386,6 @@ def _error(scope: Scope, status: int, message: str, hint: str) -> Response:
         return JSONResponse({"error": {"status": status, "message": message, "hint": hint}}, status_code=status,
                             headers=headers)
     return PlainTextResponse(f"{status}: {message}; {hint}", status_code=status, headers=headers)
-
-
-class TokenLogin:
-    """``GET /?token=…`` with the right token sets an HttpOnly cookie and redirects without it."""
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
-        self.app, self.token = app, token
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.token is None or scope["type"] != "http" or b"token=" not in scope.get("query_string", b""):
-            return await self.app(scope, receive, send)
-        request = Request(scope)
-        given = request.query_params.get("token")
-        if given is None:
-            return await self.app(scope, receive, send)
-        if not _equal(given, self.token):
-            return await PlainTextResponse("403: wrong token", status_code=403)(scope, receive, send)
-        rest = {k: v for k, v in request.query_params.multi_items() if k != "token"}
-        response = RedirectResponse(scope["path"] + ("?" + urlencode(rest) if rest else ""), status_code=303)
-        response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict", path="/")
-        await response(scope, receive, send)
 
 
 def allowed_hosts(settings: Settings) -> list[str]:
