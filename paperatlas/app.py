@@ -29,7 +29,7 @@ from .store import Store, open_store
 
 if TYPE_CHECKING:
     from .embeddings import Embedder
-    from .store.protocol import LibraryStore
+    from .store.protocol import LibraryStore, WatchStore
 
 log = logging.getLogger("paperatlas")
 T = TypeVar("T")
@@ -68,6 +68,12 @@ class Atlas:
     def library(self) -> LibraryStore:
         """The library of this Atlas's user: stars, tags, notes, lists, feedback."""
         return self.store.library_of(self.user)
+
+    @property
+    def watches(self) -> WatchStore:
+        """This Atlas's user's watches and followed authors (and the catalog's snapshots and
+        counter series, which every user shares)."""
+        return self.store.watches_of(self.user)
 
     def for_user(self, user_id: int) -> Atlas:
         """This Atlas as seen by one user: everything shared but the library. Closing the view

@@ -260,3 +260,34 @@ def test_sessions_outlive_a_restart_but_not_a_new_owner_token(atlas: Atlas) -> N
         assert changed.get("/api/me").json()["user"] is None
         changed.cookies.set("paperatlas_session", ada_cookie)
         assert changed.get("/api/me").json()["user"] == "ada"
+
+
+def test_watches_and_followed_authors_are_each_users_own(atlas: Atlas, tmp_path: Path) -> None:
+    """Saved searches per user (the same name for two users), checked in one pass against each
+    user's own follows and profiles; one user's profile watch failing leaves the others be."""
+    from paperatlas.services import watches
+
+    ada, _ = users.add_user(atlas, "ada")
+    bob, _ = users.add_user(atlas, "bob")
+    as_ada, as_bob = atlas.for_user(ada.id), atlas.for_user(bob.id)
+    watches.add_watch(as_ada, "mine", "graph")
+    watches.add_watch(as_bob, "mine", "reinforcement")
+    watches.add_watch(as_bob, "starred", profile="starred")  # bob stars nothing: this watch reports an error
+    watches.follow(as_ada, "Author 13")
+    assert [w.name for w in watches.list_watches(as_ada)] == ["following", "mine"]
+    assert [w.name for w in watches.list_watches(as_bob)] == ["mine", "starred"] and watches.list_watches(atlas) == []
+    assert watches.follows(as_bob) == [] and [n for n, _ in watches.follows(as_ada)] == ["Author 13"]
+    new = [("Graph neural networks for molecules", "Carol King"), ("Diffusion models for audio", "Author 13"),
+           ("Offline reinforcement learning at scale", "Dan Reed")]
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"id": f"new{i}", "title": t, "authors": [a], "venue": "TestConf", "year": 2025}) + "\n"
+                            for i, (t, a) in enumerate(new)))
+    ingest_paths(atlas, [more])
+    report = watches.check(atlas)
+    titles = {name: sorted(i.title for i in items) for name, items in watches.unseen_items(as_ada).items()}
+    assert titles == {"mine": ["Graph neural networks for molecules"], "following": ["Diffusion models for audio"]}
+    bob_items = watches.unseen_items(as_bob)
+    assert [i.title for i in bob_items["mine"]] == ["Offline reinforcement learning at scale"]
+    assert bob_items["starred"] == [] and report.errors.keys() == {f"starred (user {bob.id})"}
+    watches.remove_watch(as_bob, "mine")
+    assert [w.name for w in watches.list_watches(as_ada)] == ["following", "mine"]

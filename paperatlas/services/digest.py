@@ -96,7 +96,7 @@ def digest(atlas: Atlas, name: str, since: timedelta | None = None, base_url: st
     watch = get_watch(atlas, name)
     now = at or moment()
     start = stamp(now - since) if since is not None else None
-    items = atlas.store.watches.items(name, since=start, limit=limit)
+    items = atlas.watches.items(name, since=start, limit=limit)
     papers = atlas.store.papers.by_ids(sorted({i.paper_id for i in items}))
     base = base_url.rstrip("/")
     out = [DigestItem(i, papers.get(i.paper_id), reason_words(i.reason, i.detail),

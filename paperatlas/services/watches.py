@@ -78,9 +78,9 @@ def add_watch(atlas: Atlas, name: str, query: str = "", *, filters: Filters | No
 
 
 def _add(atlas: Atlas, info: WatchInfo) -> WatchInfo:
-    if atlas.store.watches.position(CHECKED) is None:  # the first watch: snapshot every paper first, so a
+    if atlas.watches.position(CHECKED) is None:  # the first watch: snapshot every paper first, so a
         check(atlas)  # paper without a snapshot is one added since the last check (``changes``: new)
-    added = atlas.store.watches.add(info)
+    added = atlas.watches.add(info)
     if added is None:
         raise InvalidInput(f"there is a watch named {info.name!r} already",
                            hint="pick another name, or `paperatlas watch remove` it")
@@ -88,11 +88,11 @@ def _add(atlas: Atlas, info: WatchInfo) -> WatchInfo:
 
 
 def list_watches(atlas: Atlas) -> list[WatchInfo]:
-    return atlas.store.watches.all()
+    return atlas.watches.all()
 
 
 def get_watch(atlas: Atlas, name: str) -> WatchInfo:
-    found = atlas.store.watches.get(name)
+    found = atlas.watches.get(name)
     if found is None:
         raise NotFound(f"no watch named {name!r}", hint="`paperatlas watch list` lists them")
     return found
@@ -100,14 +100,14 @@ def get_watch(atlas: Atlas, name: str) -> WatchInfo:
 
 def remove_watch(atlas: Atlas, name: str) -> WatchInfo:
     found = get_watch(atlas, name)
-    atlas.store.watches.remove(name)
+    atlas.watches.remove(name)
     return found
 
 
 def mark_seen(atlas: Atlas, name: str, at: datetime | None = None) -> int:
     """Mark every item of the watch seen; how many were unseen."""
     get_watch(atlas, name)
-    return atlas.store.watches.mark_seen(name, stamp(at or moment()))
+    return atlas.watches.mark_seen(name, stamp(at or moment()))
 
 
 def describe(info: WatchInfo) -> str:
@@ -132,18 +132,18 @@ def follow(atlas: Atlas, name: str, at: datetime | None = None) -> bool:
     if not key:
         raise InvalidInput(f"{name!r} is not an author's name", hint='e.g. paperatlas follow "Yoshua Bengio"')
     when = at or moment()
-    if atlas.store.watches.get(FOLLOWING) is None:
+    if atlas.watches.get(FOLLOWING) is None:
         _add(atlas, WatchInfo(FOLLOWING, "follows", created_at=stamp(when), created_seq=atlas.store.feed.last_change()))
-    return atlas.store.watches.follow(key, " ".join(name.split()), stamp(when))
+    return atlas.watches.follow(key, " ".join(name.split()), stamp(when))
 
 
 def unfollow(atlas: Atlas, name: str) -> bool:
-    return atlas.store.watches.unfollow(author_key(name))
+    return atlas.watches.unfollow(author_key(name))
 
 
 def follows(atlas: Atlas) -> list[tuple[str, str]]:
     """(name, since) of each followed author."""
-    return [(n, c) for _, n, c in atlas.store.watches.follows()]
+    return [(n, c) for _, n, c in atlas.watches.follows()]
 
 
 # -- the check -------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def after_sync(atlas: Atlas, today: date | None = None) -> CheckReport:
 
 def check(atlas: Atlas, at: datetime | None = None) -> CheckReport:
     """Read the changes since the last check, record counters, report to every watch."""
-    ws = atlas.store.watches
+    ws = atlas.watches
     now = at or moment()
     when = stamp(now)
     report = CheckReport()
@@ -204,23 +204,33 @@ def check(atlas: Atlas, at: datetime | None = None) -> CheckReport:
         events.setdefault(r.paper_id, []).append((Change("trending", f"{r.counter}@{when[:10]}", detail), last))
     missing = [pid for pid in events if pid not in papers]
     papers.update(atlas.store.papers.by_ids(missing))
-    items: dict[str, list[WatchItem]] = {}
-    followed = {k: n for k, n, _ in ws.follows()}
-    for watch in ws.all():
-        try:
-            items[watch.name] = _items_for(atlas, watch, events, papers, followed, when, window)
-        except PaperatlasError as exc:  # a profile emptied, a list deleted: the other watches go on
-            report.errors[watch.name] = exc.message
+    # Every user's watches, each against that user's library (profiles) and followed authors.
+    items: dict[tuple[int, str], list[WatchItem]] = {}
+    errors: dict[tuple[int, str], str] = {}
+    for user in ws.owners():
+        mine = atlas.for_user(user)
+        followed = {k: n for k, n, _ in mine.watches.follows()}
+        for watch in mine.watches.all():
+            try:
+                items[user, watch.name] = _items_for(mine, watch, events, papers, followed, when, window)
+            except PaperatlasError as exc:  # a profile emptied, a list deleted: the other watches go on
+                errors[user, watch.name] = exc.message
     # The items, the snapshots they were typed against and the position: all or nothing, so a
     # check that dies half way is done again whole (a change is never typed and then lost).
     with ws.atomic():
-        for name, found_items in items.items():
-            report.reported[name] = ws.report(found_items)
-        for name in [*items, *report.errors]:
-            ws.checked(name, when, report.errors.get(name))
+        for (user, name), found_items in items.items():
+            report.reported[_shown(user, name)] = atlas.store.watches_of(user).report(found_items)
+        for user, name in [*items, *errors]:
+            atlas.store.watches_of(user).checked(name, when, errors.get((user, name)))
+        report.errors = {_shown(user, name): message for (user, name), message in errors.items()}
         ws.put_snapshots(snapshots)
         ws.set_position(CHECKED, last)
     return report
+
+
+def _shown(user: int, name: str) -> str:
+    """A watch in a check's report: the owner's by name, another user's as ``name (user N)``."""
+    return name if user == 0 else f"{name} (user {user})"
 
 
 def _version_texts(paper: Paper) -> list[str]:
@@ -229,7 +239,7 @@ def _version_texts(paper: Paper) -> list[str]:
 
 def _observe(atlas: Atlas, found: dict[str, Paper], when: str) -> int:
     """Record the counters that differ from their last recorded value."""
-    ws = atlas.store.watches
+    ws = atlas.watches
     withc = [pid for pid, p in found.items() if p.counters]
     if not withc:
         return 0
@@ -244,7 +254,7 @@ def _items_for(atlas: Atlas, watch: WatchInfo, events: dict[str, list[tuple[Chan
                followed: dict[str, str], when: str, window: str) -> list[WatchItem]:
     # A rise stays in the trending window for its days: reported once, then again only for a
     # rise after the window (one trending item per paper and counter in any TREND_DAYS).
-    recent = {(i.paper_id, i.detail.get("counter")) for i in atlas.store.watches.items(watch.name, since=window, limit=100_000)
+    recent = {(i.paper_id, i.detail.get("counter")) for i in atlas.watches.items(watch.name, since=window, limit=100_000)
               if i.reason == "trending"}
     live = {pid: [c for c, seq in evs if seq > watch.created_seq
                   and not (c.reason == "trending" and (pid, c.detail.get("counter")) in recent)]
@@ -299,8 +309,8 @@ def trending_papers(atlas: Atlas, days: int = TREND_DAYS, venue: str | None = No
     if not 1 <= days <= 365:
         raise InvalidInput(f"days must be from 1 to 365, not {days}", hint="e.g. days=7")
     since = stamp((at or moment()) - timedelta(days=days))
-    found = rises(atlas.store.watches.counter_series(since, venue), since)
-    population = atlas.store.watches.counter_population(venue)
+    found = rises(atlas.watches.counter_series(since, venue), since)
+    population = atlas.watches.counter_population(venue)
     ranked = (trending(found, population) if only_unusual else rising(found, population))[:k]
     papers = atlas.store.papers.by_ids([r.paper_id for r in ranked])
     return [(r, papers[r.paper_id]) for r in ranked if r.paper_id in papers]
@@ -318,4 +328,4 @@ def parse_since(text: str) -> timedelta:
 def unseen_items(atlas: Atlas, names: Iterable[str] | None = None) -> dict[str, list[WatchItem]]:
     """Items not marked seen, per watch (the Watches page: new since your last visit)."""
     chosen = list(names) if names is not None else [w.name for w in list_watches(atlas)]
-    return {n: atlas.store.watches.items(n, unseen=True, limit=200) for n in chosen}
+    return {n: atlas.watches.items(n, unseen=True, limit=200) for n in chosen}

@@ -97,7 +97,7 @@ def venue_feed(atlas: Atlas, venue: str, year: int | None, base: str) -> bytes:
     ids = sorted(atlas.store.papers.ids_matching(Filters(venue=venue, year=year)))
     if not ids:
         raise NotFound(f"no papers of {venue} {year or ''}".strip(), hint="/venues lists the venues and years")
-    times = atlas.store.watches.paper_times(ids)
+    times = atlas.watches.paper_times(ids)
     stamped = sorted(((pid, t[1]) for pid, t in times.items()), key=lambda kv: (kv[1], kv[0]), reverse=True)[:FEED_SIZE]
     path = f"{quote(venue, safe='')}/{year if year is not None else '-'}"
     return _feed(tag_id("venue", venue, str(year or "-")), f"paperatlas: {venue} {year or ''}".strip(),

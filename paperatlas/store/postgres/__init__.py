@@ -75,6 +75,10 @@ class PostgresStore:
         """The library of one user (0: the owner's, ``self.library``)."""
         return self.library if user_id == 0 else PostgresLibrary(self.db, user_id)
 
+    def watches_of(self, user_id: int) -> PostgresWatches:
+        """The watches and followed authors of one user (0: the owner's, ``self.watches``)."""
+        return self.watches if user_id == 0 else PostgresWatches(self.db, user_id)
+
     @contextmanager
     def writer(self) -> Iterator[PostgresWriter]:
         """One write transaction: everything done through the writer, or (on any error) nothing.

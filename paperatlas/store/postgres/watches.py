@@ -22,8 +22,9 @@ _OF_VENUE = " JOIN papers p ON p.id = s.paper_id AND lower(p.venue) = lower(%s C
 class PostgresWatches:
     """``store.protocol.WatchStore`` over PostgreSQL."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, user_id: int = 0) -> None:
         self.db = db
+        self.user_id = user_id  # whose watches and follows (0: the owner's); the rest is the catalog's
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -35,28 +36,33 @@ class PostgresWatches:
     def add(self, info: WatchInfo) -> WatchInfo | None:
         """The new watch, or None when the name is taken."""
         added = self.db.rows(
-            "INSERT INTO watches (name, kind, query, filters, mode, profile, created_at, created_seq)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING id",
-            (info.name, info.kind, info.query, json.dumps(info.filters, sort_keys=True), info.mode, info.profile,
+            "INSERT INTO watches (user_id, name, kind, query, filters, mode, profile, created_at, created_seq)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, name) DO NOTHING RETURNING id",
+            (self.user_id, info.name, info.kind, info.query, json.dumps(info.filters, sort_keys=True), info.mode, info.profile,
              info.created_at, info.created_seq))
         return self.get(info.name) if added else None
 
     def get(self, name: str) -> WatchInfo | None:
-        rows = self._watches("WHERE w.name = %s", (name,))
+        rows = self._watches("AND w.name = %s", (name,))
         return rows[0] if rows else None
 
     def all(self) -> list[WatchInfo]:
         return self._watches("ORDER BY w.name", ())
 
+    def owners(self) -> list[int]:
+        """The users with watches (every user's: for a check)."""
+        return [int(r[0]) for r in self.db.rows("SELECT DISTINCT user_id FROM watches ORDER BY user_id")]
+
     def _watches(self, where: str, args: tuple[object, ...]) -> list[WatchInfo]:
-        rows = self.db.rows(f"{_WATCH} {where}", args)
+        rows = self.db.rows(f"{_WATCH} WHERE w.user_id = %s {where}", (self.user_id, *args))
         return [WatchInfo(n, k, q, json.loads(f), m, p, c, int(s), ch, e, int(u)) for n, k, q, f, m, p, c, s, ch, e, u in rows]
 
     def remove(self, name: str) -> bool:
-        return self.db.run("DELETE FROM watches WHERE name = %s", (name,)) > 0
+        return self.db.run("DELETE FROM watches WHERE user_id = %s AND name = %s", (self.user_id, name)) > 0
 
     def checked(self, name: str, at: str, error: str | None) -> None:
-        self.db.run("UPDATE watches SET checked_at = %s, error = %s WHERE name = %s", (at, error, name))
+        self.db.run("UPDATE watches SET checked_at = %s, error = %s WHERE user_id = %s AND name = %s",
+                    (at, error, self.user_id, name))
 
     # -- items --------------------------------------------------------------------------------
     def report(self, items: list[WatchItem]) -> int:
@@ -64,7 +70,7 @@ class PostgresWatches:
         if not items:
             return 0
         with self.db.transaction() as conn:
-            ids = dict(conn.execute("SELECT name, id FROM watches").fetchall())
+            ids = dict(conn.execute("SELECT name, id FROM watches WHERE user_id = %s", (self.user_id,)).fetchall())
             rows = [(ids[i.watch], i.paper_id, i.reason, i.state, json.dumps(i.detail, sort_keys=True), i.title, i.reported_at)
                     for i in items if i.watch in ids]
             if not rows:
@@ -77,7 +83,7 @@ class PostgresWatches:
                 [list(column) for column in zip(*rows)]).rowcount)
 
     def items(self, name: str, since: str | None = None, unseen: bool = False, limit: int = 500) -> list[WatchItem]:
-        where, args = ["w.name = %s"], [name]
+        where, args = ["w.user_id = %s", "w.name = %s"], [self.user_id, name]
         if since:
             where.append("i.reported_at >= %s")
             args.append(since)
@@ -89,18 +95,19 @@ class PostgresWatches:
 
     def mark_seen(self, name: str, at: str) -> int:
         return self.db.run("UPDATE watch_items SET seen_at = %s WHERE seen_at IS NULL AND watch_id ="
-                           " (SELECT id FROM watches WHERE name = %s)", (at, name))
+                           " (SELECT id FROM watches WHERE user_id = %s AND name = %s)", (at, self.user_id, name))
 
     # -- follows ------------------------------------------------------------------------------
     def follow(self, key: str, name: str, at: str) -> bool:
-        return self.db.run("INSERT INTO follows (key, name, created_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                           (key, name, at)) > 0
+        return self.db.run("INSERT INTO follows (user_id, key, name, created_at) VALUES (%s, %s, %s, %s)"
+                           " ON CONFLICT DO NOTHING", (self.user_id, key, name, at)) > 0
 
     def unfollow(self, key: str) -> bool:
-        return self.db.run("DELETE FROM follows WHERE key = %s", (key,)) > 0
+        return self.db.run("DELETE FROM follows WHERE user_id = %s AND key = %s", (self.user_id, key)) > 0
 
     def follows(self) -> list[tuple[str, str, str]]:
-        return [(k, n, c) for k, n, c in self.db.rows("SELECT key, name, created_at FROM follows ORDER BY name")]
+        rows = self.db.rows("SELECT key, name, created_at FROM follows WHERE user_id = %s ORDER BY name", (self.user_id,))
+        return [(k, n, c) for k, n, c in rows]
 
     # -- where the checks are in the change feed, and what each paper looked like ---------------
     def position(self, name: str) -> int | None:

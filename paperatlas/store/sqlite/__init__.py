@@ -53,6 +53,10 @@ class SQLiteStore:
         """The library of one user (0: the owner's, ``self.library``)."""
         return self.library if user_id == 0 else SQLiteLibrary(self.db, user_id)
 
+    def watches_of(self, user_id: int) -> SQLiteWatches:
+        """The watches and followed authors of one user (0: the owner's, ``self.watches``)."""
+        return self.watches if user_id == 0 else SQLiteWatches(self.db, user_id)
+
     @contextmanager
     def writer(self) -> Iterator[SQLiteWriter]:
         """One write transaction: everything done through the writer, or (on any error) nothing."""

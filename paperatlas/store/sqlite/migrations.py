@@ -672,3 +672,57 @@ def m014_users(db: sqlite3.Connection) -> None:
         CREATE INDEX list_items_paper ON list_items(paper_id);
         """,
     )
+    # Watches (saved searches) and followed authors are a user's too: names unique per user.
+    run_script(
+        db,
+        """
+        CREATE TABLE watches_new (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL DEFAULT 0,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            query TEXT NOT NULL DEFAULT '',
+            filters TEXT NOT NULL DEFAULT '{}',
+            mode TEXT NOT NULL DEFAULT 'keyword',
+            profile TEXT,
+            created_at TEXT NOT NULL,
+            created_seq INTEGER NOT NULL,
+            checked_at TEXT,
+            error TEXT,
+            UNIQUE (user_id, name)
+        );
+        CREATE TABLE watch_items_new (
+            id INTEGER PRIMARY KEY,
+            watch_id INTEGER NOT NULL REFERENCES watches_new(id) ON DELETE CASCADE,
+            paper_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}',
+            title TEXT NOT NULL DEFAULT '',
+            reported_at TEXT NOT NULL,
+            seen_at TEXT,
+            UNIQUE (watch_id, paper_id, reason, state)
+        );
+        INSERT INTO watches_new (id, user_id, name, kind, query, filters, mode, profile, created_at, created_seq,
+                                 checked_at, error)
+            SELECT id, 0, name, kind, query, filters, mode, profile, created_at, created_seq, checked_at, error
+            FROM watches ORDER BY id;
+        INSERT INTO watch_items_new SELECT id, watch_id, paper_id, reason, state, detail, title, reported_at, seen_at
+            FROM watch_items ORDER BY id;
+        DROP TABLE watch_items;
+        DROP TABLE watches;
+        ALTER TABLE watches_new RENAME TO watches;
+        ALTER TABLE watch_items_new RENAME TO watch_items;
+        CREATE INDEX watch_items_time ON watch_items(watch_id, reported_at);
+        CREATE TABLE follows_new (
+            user_id INTEGER NOT NULL DEFAULT 0,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, key)
+        );
+        INSERT INTO follows_new (user_id, key, name, created_at) SELECT 0, key, name, created_at FROM follows ORDER BY rowid;
+        DROP TABLE follows;
+        ALTER TABLE follows_new RENAME TO follows;
+        """,
+    )

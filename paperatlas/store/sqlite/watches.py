@@ -20,8 +20,9 @@ _ITEM = ("SELECT w.name, i.paper_id, i.reason, i.state, i.detail, i.title, i.rep
 class SQLiteWatches:
     """``store.protocol.WatchStore`` over SQLite."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, user_id: int = 0) -> None:
         self.db = db
+        self.user_id = user_id  # whose watches and follows (0: the owner's); the rest is the catalog's
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -33,32 +34,38 @@ class SQLiteWatches:
     def add(self, info: WatchInfo) -> WatchInfo | None:
         """The new watch, or None when the name is taken."""
         with self.db.transaction() as conn:
-            if conn.execute("SELECT 1 FROM watches WHERE name = ?", (info.name,)).fetchone():
+            if conn.execute("SELECT 1 FROM watches WHERE user_id = ? AND name = ?", (self.user_id, info.name)).fetchone():
                 return None
-            conn.execute("INSERT INTO watches (name, kind, query, filters, mode, profile, created_at, created_seq)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (info.name, info.kind, info.query, json.dumps(info.filters, sort_keys=True), info.mode, info.profile,
+            conn.execute("INSERT INTO watches (user_id, name, kind, query, filters, mode, profile, created_at, created_seq)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (self.user_id, info.name, info.kind, info.query, json.dumps(info.filters, sort_keys=True), info.mode,
+                          info.profile,
                           info.created_at, info.created_seq))
         return self.get(info.name)
 
     def get(self, name: str) -> WatchInfo | None:
-        rows = self._watches("WHERE w.name = ?", (name,))
+        rows = self._watches("AND w.name = ?", (name,))
         return rows[0] if rows else None
 
     def all(self) -> list[WatchInfo]:
         return self._watches("ORDER BY w.name", ())
 
+    def owners(self) -> list[int]:
+        """The users with watches (every user's: for a check)."""
+        return [int(r[0]) for r in self.db.execute("SELECT DISTINCT user_id FROM watches ORDER BY user_id")]
+
     def _watches(self, where: str, args: tuple[object, ...]) -> list[WatchInfo]:
-        rows = self.db.execute(f"{_WATCH} {where}", args).fetchall()
+        rows = self.db.execute(f"{_WATCH} WHERE w.user_id = ? {where}", (self.user_id, *args)).fetchall()
         return [WatchInfo(n, k, q, json.loads(f), m, p, c, int(s), ch, e, int(u)) for n, k, q, f, m, p, c, s, ch, e, u in rows]
 
     def remove(self, name: str) -> bool:
         with self.db.transaction() as conn:
-            return conn.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount > 0
+            return conn.execute("DELETE FROM watches WHERE user_id = ? AND name = ?", (self.user_id, name)).rowcount > 0
 
     def checked(self, name: str, at: str, error: str | None) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE watches SET checked_at = ?, error = ? WHERE name = ?", (at, error, name))
+            conn.execute("UPDATE watches SET checked_at = ?, error = ? WHERE user_id = ? AND name = ?",
+                         (at, error, self.user_id, name))
 
     # -- items --------------------------------------------------------------------------------
     def report(self, items: list[WatchItem]) -> int:
@@ -66,7 +73,7 @@ class SQLiteWatches:
         if not items:
             return 0
         with self.db.transaction() as conn:
-            ids = dict(conn.execute("SELECT name, id FROM watches").fetchall())
+            ids = dict(conn.execute("SELECT name, id FROM watches WHERE user_id = ?", (self.user_id,)).fetchall())
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO watch_items (watch_id, paper_id, reason, state, detail, title, reported_at)"
@@ -76,7 +83,7 @@ class SQLiteWatches:
             return int(conn.total_changes - before)
 
     def items(self, name: str, since: str | None = None, unseen: bool = False, limit: int = 500) -> list[WatchItem]:
-        where, args = ["w.name = ?"], [name]
+        where, args = ["w.user_id = ?", "w.name = ?"], [self.user_id, name]
         if since:
             where.append("i.reported_at >= ?")
             args.append(since)
@@ -89,20 +96,22 @@ class SQLiteWatches:
     def mark_seen(self, name: str, at: str) -> int:
         with self.db.transaction() as conn:
             return int(conn.execute("UPDATE watch_items SET seen_at = ? WHERE seen_at IS NULL AND watch_id ="
-                                    " (SELECT id FROM watches WHERE name = ?)", (at, name)).rowcount)
+                                    " (SELECT id FROM watches WHERE user_id = ? AND name = ?)",
+                                    (at, self.user_id, name)).rowcount)
 
     # -- follows ------------------------------------------------------------------------------
     def follow(self, key: str, name: str, at: str) -> bool:
         with self.db.transaction() as conn:
-            return conn.execute("INSERT OR IGNORE INTO follows (key, name, created_at) VALUES (?, ?, ?)",
-                                (key, name, at)).rowcount > 0
+            return conn.execute("INSERT OR IGNORE INTO follows (user_id, key, name, created_at) VALUES (?, ?, ?, ?)",
+                                (self.user_id, key, name, at)).rowcount > 0
 
     def unfollow(self, key: str) -> bool:
         with self.db.transaction() as conn:
-            return conn.execute("DELETE FROM follows WHERE key = ?", (key,)).rowcount > 0
+            return conn.execute("DELETE FROM follows WHERE user_id = ? AND key = ?", (self.user_id, key)).rowcount > 0
 
     def follows(self) -> list[tuple[str, str, str]]:
-        return [(k, n, c) for k, n, c in self.db.execute("SELECT key, name, created_at FROM follows ORDER BY name")]
+        rows = self.db.execute("SELECT key, name, created_at FROM follows WHERE user_id = ? ORDER BY name", (self.user_id,))
+        return [(k, n, c) for k, n, c in rows]
 
     # -- where the checks are in the change feed, and what each paper looked like ---------------
     def position(self, name: str) -> int | None:
