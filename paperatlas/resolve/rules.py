@@ -338,8 +338,13 @@ def decide(rec: MatchInfo, paper: MatchInfo) -> Decision:
 
 
 def judge(rec: MatchInfo, paper: MatchInfo) -> Verdict:
-    """The verdict for one record against one paper, with the group-size guard applied."""
+    """The verdict for one record against one paper, with the group-size guard applied, and the
+    numbers guard: a merge that rests on close titles (not an id, not the same abstract, not the
+    same title) goes to review when both titles carry numbers and they differ ("... Llama 2"
+    and "... Llama 3", "Part 1" and "Part 2": one character apart, and two papers)."""
     verdict = _rules(rec, paper)
+    if verdict.decision == "merge" and verdict.score < 0.95 and _numbers_differ(rec.title_key, paper.title_key):
+        return Verdict("review", verdict.score, f"{verdict.reason}; but the titles' numbers differ")
     if verdict.decision == "merge" and paper.size >= MAX_GROUP:
         return Verdict("review", verdict.score, f"{verdict.reason}; but the paper already has"
                        f" {paper.size} records (a merge group stops at {MAX_GROUP})")
@@ -418,6 +423,13 @@ def _rules(a: MatchInfo, b: MatchInfo) -> Verdict:
 
 
 MIN_PREFIX_WORDS = 4
+
+
+def _numbers_differ(a: str, b: str) -> bool:
+    """Both title keys hold number words, and not the same ones."""
+    na = {w for w in a.split() if w.isdigit()}
+    nb = {w for w in b.split() if w.isdigit()}
+    return bool(na) and bool(nb) and na != nb
 
 
 def _subtitle_dropped(a: MatchInfo, b: MatchInfo) -> bool:
