@@ -299,3 +299,16 @@ def test_a_year_apart_only_a_near_equal_title_joins_similar_abstracts() -> None:
     assert rules.decide(a, b) == "review"
     c = info(3, title="View-Based Localisation in Outdoor Environments", authors=AUTHORS, abstract=ABSTRACT, year=2006)
     assert rules.decide(a, c) == "merge"
+
+
+def test_close_titles_with_different_numbers_go_to_review_not_merge() -> None:
+    authors = ["Hugo Touvron", "Louis Martin"]
+    a = info(1, title="Llama 2: Open Foundation and Fine-Tuned Chat Models", authors=authors, venue="arXiv", year=2023)
+    b = info(2, title="Llama 3: Open Foundation and Fine-Tuned Chat Models", authors=authors, venue="arXiv", year=2023)
+    verdict = rules.judge(a, b)
+    assert verdict.decision == "review" and verdict.reason.endswith("but the titles' numbers differ")
+    # the same numbers (or a number on one side only, a year cut off a subtitle) do not stop a merge
+    c = info(3, title="Llama 2: Open Foundation and Fine-Tuned Chat Model", authors=authors, venue="arXiv", year=2023)
+    assert rules.decide(a, c) == "merge"
+    same_ids = info(4, title="Llama 3: Open Foundation and Fine-Tuned Chat Models", ids={"arxiv": "2307.09288"})
+    assert rules.decide(info(5, title=a.title_key, ids={"arxiv": "2307.09288"}), same_ids) == "merge"
