@@ -6,7 +6,7 @@
    the ingest service, keyword-indexed, with synthetic paper vectors stored through the normal
    sync path (bench/search_speed.py builds it; a catalog that script already built in
    bench/out/speed is copied instead of built again).
-2. ``copy_catalog`` of it, with a lab's library state added once (stars, tags, notes, lists,
+2. ``copy_catalog`` of it, with a lab's library state added once (the owner's and 20 users': stars, tags, notes, lists,
    feedback), into an empty PostgreSQL database (what ``paperatlas migrate --to`` runs), with
    every table's count, beside SQLite's online backup of the same file.
 3. The PostgreSQL catalog's derived indexes built on first open (tantivy and the usearch graph,
@@ -51,6 +51,7 @@ from paperatlas import Atlas, Filters  # noqa: E402
 from paperatlas.recommend.profiles import set_not_interested  # noqa: E402
 from paperatlas.search import search  # noqa: E402
 from paperatlas.services import library  # noqa: E402
+from paperatlas.services.users import add_user  # noqa: E402
 from paperatlas.store.postgres import PostgresStore  # noqa: E402
 from paperatlas.store.transfer import copy_catalog  # noqa: E402
 
@@ -79,11 +80,22 @@ def sqlite_catalog(papers: int) -> Atlas:
 
 
 def add_library_state(atlas: Atlas) -> None:
-    """A lab's worth of library state, once (the catalog file is kept between runs): 2,000 stars,
-    1,500 tags over 6 names, 400 notes, 5 reading lists of 200, 100 'not interested'."""
+    """A lab's worth of library state, once (the catalog file is kept between runs): the owner's
+    2,000 stars, 1,500 tags over 6 names, 400 notes, 5 reading lists of 200, 100 'not interested';
+    and 20 users with 100 stars, 50 tags, 20 notes and a reading list of 50 each."""
+    ids = [p.id for p in atlas.store.papers.list(Filters(), limit=3000)]
+    if not atlas.store.users.all():
+        for u in range(20):
+            person, _ = add_user(atlas, f"user{u:02d}")
+            mine, some = atlas.for_user(person.id), ids[u * 100:(u + 1) * 100]
+            library.set_stars(mine, some)
+            for pid in some[:50]:
+                library.add_tag(mine, pid, f"u-topic-{u % 4}")
+            for pid in some[50:70]:
+                library.set_note(mine, pid, f"user {u}: worth a look")
+            library.create_list(mine, "to read", some[:50])
     if atlas.store.library.starred_ids():
         return
-    ids = [p.id for p in atlas.store.papers.list(Filters(), limit=3000)]
     library.set_stars(atlas, ids[:2000])
     for n, pid in enumerate(ids[500:2000]):
         library.add_tag(atlas, pid, f"topic-{n % 6}")
