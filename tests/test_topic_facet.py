@@ -278,3 +278,12 @@ def test_the_venue_page_links_the_plan_or_says_how_to_make_one(mapped: tuple[Atl
             assert "plan-link" not in client.get("/venue/-/-").text  # no venue, no year: no plan to offer
     finally:
         server.stop()
+
+
+def test_with_words_too_many_topics_in_scope_give_no_facet_but_a_listing_still_counts(
+        mapped: tuple[Atlas, TopicMap], monkeypatch: pytest.MonkeyPatch) -> None:
+    atlas, topic_map = mapped
+    monkeypatch.setattr(topics, "FACET_COUNTS", len(topic_map.topics()) - 1)
+    assert "topic" not in search(atlas, "graph", mode="keyword", filters=Filters(venue="ICLR", year=2021)).facets
+    listed = search(atlas, "", mode="keyword", filters=Filters(venue="ICLR", year=2021)).facets["topic"]
+    assert len(listed) == min(len(topic_map.topics()), 20)

@@ -39,7 +39,11 @@ if TYPE_CHECKING:
     from ..search.query import ParsedQuery
 
 FACET_SIZE = 20  # topics the facet lists, most papers first
-FACET_MAPS = 12  # more maps in scope than this: no topic facet (each topic costs one count query)
+FACET_MAPS = 12  # more maps in scope than this: no topic facet
+# With words each broad topic costs one count query (about 1 ms, mostly fixed cost;
+# bench/topic_facet_speed.py) and a map has 10-20: more topics in scope than this, no facet
+# (narrow by venue and year to get it back).
+FACET_COUNTS = 24
 BUILD_HINT = "build a venue's map first: paperatlas map --venue V --year Y, or open the venue page (/venue/V/Y)"
 
 
@@ -160,7 +164,8 @@ def resolve(atlas: Atlas, filters: Filters, parsed: ParsedQuery | None = None) -
 def facet(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery, filters: Filters) -> list[tuple[str, int]]:
     """The broad topics of the maps in scope with how many of the matches each holds, most first
     (topics of one label on several maps count as one); empty when no map is stored for the
-    scope, or more than ``FACET_MAPS`` are. ``filters``: resolved (``resolve``)."""
+    scope, more than ``FACET_MAPS`` are, or, with words, more than ``FACET_COUNTS`` topics would
+    need counting. ``filters``: resolved (``resolve``)."""
     try:
         found = stored_maps(atlas, filters, parsed)
     except PaperatlasError:  # no vectors, or the maps extra missing: no maps to count on
@@ -176,6 +181,18 @@ def facet(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery, filters: Fil
             shown, ids = groups.setdefault(norm(topic.label), (topic.label, set()))
             ids |= members.get(topic.id, set())
     counts = []
+    if not (parsed.positive or parsed.excluded or parsed.excluded_phrases):
+        # a listing (filters only): the matches are the store's, one query for every topic
+        from ..search import allowed_ids
+
+        matches = allowed_ids(atlas, parsed, filters)
+        for shown, ids in groups.values():
+            n = len(ids if matches is None else ids & matches)
+            if n:
+                counts.append((shown, n))
+        return sorted(counts, key=lambda c: (-c[1], c[0].lower()))[:FACET_SIZE]
+    if len(groups) > FACET_COUNTS:
+        return []
     for shown, ids in groups.values():
         allowed = frozenset(ids if filters.topic_ids is None else ids & filters.topic_ids)
         n = keyword.search(parsed, replace(filters, topic_ids=allowed), k=0, all_words_first=False).total if allowed else 0
