@@ -11,6 +11,12 @@ share the meaning written here, and a test runs them side by side on tricky valu
   accents folded ("Huang Feiqing" and "feiqing huang" find "Feiqing Huang"). Words are
   ``name_terms``, the same in both backends.
 - ``has_code``: True, only papers with a code link; False, only papers without.
+- ``topic``: papers of a topic of the stored topic maps (``services.topics`` says which topics a
+  value names and which maps are looked in). It is resolved once per request, through the maps,
+  to the set of paper ids ``topic_ids``; backends compile only that set (SQL ``id IN``, a tantivy
+  term set on ``id``), so every mode sees the same papers. A ``topic`` not yet resolved is an
+  error in a backend, never silently ignored. ``topic_ids`` is internal: ``to_dict`` and
+  ``from_mapping`` leave it out.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .errors import InvalidInput
 
 MAX_TERM_BYTES = 40  # longer words are dropped, as the keyword index drops them
+INTERNAL = frozenset({"topic_ids"})  # set by code, never from a request
 
 
 @dataclass(frozen=True)
@@ -36,19 +43,32 @@ class Filters:
     session: str | None = None
     author: str | None = None
     has_code: bool | None = None
+    topic: str | None = None
+    topic_ids: frozenset[str] | None = None  # ``topic`` resolved (services.topics.resolve)
 
     @property
     def empty(self) -> bool:
         return self == Filters()
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # not asdict: it would copy a topic's id set only to drop it
+        return {f.name: v for f in fields(self) if f.name not in INTERNAL and (v := getattr(self, f.name)) is not None}
+
+    def topic_set(self) -> frozenset[str] | None:
+        """The papers the topic filter allows (None: no topic filter); InvalidInput when the topic
+        was not resolved through the maps first (a caller that cannot resolve topics)."""
+        if self.topic_ids is not None:
+            return self.topic_ids
+        if self.topic and self.topic.strip():
+            raise InvalidInput(f"topic {self.topic[:80]!r} cannot narrow here: topics are searched through the stored"
+                               " topic maps", hint="use it in a search: paperatlas search --topic TOPIC (or topic: in the query)")
+        return None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], where: str = "filters") -> Filters:
         """From strings or JSON values (web parameters, a batch body); InvalidInput naming the
         field when a value does not fit."""
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - INTERNAL
         unknown = sorted(set(values) - known)
         if unknown:
             raise InvalidInput(f"{where}: unknown filter {unknown[0]!r}", hint=f"filters are {', '.join(sorted(known))}")

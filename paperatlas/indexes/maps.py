@@ -7,6 +7,10 @@ model, the seed, ``MAP_VERSION`` (``paperatlas.maps.fingerprint``) and the vecto
 the stored map; a paper added, removed or changed gives a new key and a new build. Files are
 written whole (temporary file, then rename), so a reader never sees half a map; at most ``KEEP``
 maps are kept, the least recently used removed first.
+
+Beside the maps, ``venues.registry`` remembers the key of each venue-year's latest map (a
+key is a hash: nothing else tells which map is whose), so search finds the maps of the venues
+in scope without reading every vector of the catalog (``services.topics``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ..maps import MAP_VERSION, TopicMap, fingerprint
 NAME = "maps"
 FORMAT = 1
 KEEP = 64
+REGISTRY = "venues.registry"  # not *.json: pruning counts only the maps
 
 
 def map_key(ids: list[str], vectors: np.ndarray, model: str, seed: int = 0) -> str:
@@ -45,6 +50,37 @@ class MapIndex:
         self._memory: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()  # one build at a time: a second request for the same map waits and reads it
         self.builds = 0  # maps built by this object (tests and the CLI say whether a map was reused)
+        self._venues: dict[tuple[str, int], str] = {}  # the registry of an in-memory catalog
+
+    def venue_keys(self) -> dict[tuple[str, int], str]:
+        """(venue, year) -> the key of its latest map (which may since have been pruned)."""
+        if self.folder is None:
+            return dict(self._venues)
+        try:
+            rows = json.loads((self.folder / REGISTRY).read_text(encoding="utf-8"))
+            return {(str(v), int(y)): str(k) for v, y, k in rows}
+        except (OSError, ValueError, TypeError):
+            return {}  # none yet, or damaged: maps are remembered again as venue pages read them
+
+    def remember(self, venue: str, year: int, key: str) -> None:
+        """Note ``key`` as the map of ``venue`` in ``year`` (a no-op when it already is)."""
+        with self._lock:
+            known = self.venue_keys()
+            if known.get((venue, year)) == key:
+                return
+            known[(venue, year)] = key
+            if self.folder is None:
+                self._venues = known
+                return
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / REGISTRY
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                tmp.write_text(json.dumps(sorted([v, y, k] for (v, y), k in known.items()), ensure_ascii=False),
+                               encoding="utf-8")
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     def _path(self, key: str) -> Path:
         assert self.folder is not None

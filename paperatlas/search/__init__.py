@@ -8,7 +8,8 @@ runs hybrid once the semantic index covers the catalog, keyword before.
 
 Every mode applies one ``Filters`` (and the filters typed into the query) the same way: the
 keyword index compiles them for the keyword run, the store for the set of papers a vector run
-may return (tests check the two compilations agree).
+may return (tests check the two compilations agree). A topic filter (``topic:``) is resolved
+through the stored topic maps to a set of papers first (``services.topics``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from ..errors import InvalidInput, NotFound
 from ..filters import Filters
+from ..services import topics
 from . import fusion
 from .query import ParsedQuery, parse_query
 from .types import MODES, REQUEST_MODES, Hit, SearchResults, hit_to_dict
@@ -96,15 +98,15 @@ def search(
     """The best ``k`` papers for ``query`` after ``offset``, with facets, snippets, why each
     matched, and notes. ``with_snippets=False`` leaves out snippets and reasons (batch mode)."""
     start = time.perf_counter()
-    filters = filters or Filters()
     parsed = parse_query(query)
+    filters = topics.resolve(atlas, filters or Filters(), parsed)  # topic: -> paper ids, once for every run
     ran, note = resolve_mode(atlas, mode)
     notes = [note] if note else []
     keyword, busy = atlas.indexes.keyword_for_reading()
     notes += [busy] if busy else []
     # Facet counts need only the query: counted on the second core while the ranking runs
     # (tantivy releases the GIL).
-    facets_job = atlas.pool.submit(_facets_and_all_words, keyword, parsed, filters) if with_facets else None
+    facets_job = atlas.pool.submit(_facets_and_all_words, atlas, keyword, parsed, filters) if with_facets else None
     want = max(k + offset, 1)
     if ran == "keyword" or not parsed.positive:
         run = keyword.search(parsed, filters, k=k, offset=offset)
@@ -119,11 +121,16 @@ def search(
                          semantic_coverage=coverage, notes=notes + parsed.notes)
 
 
-def _facets_and_all_words(keyword: KeywordIndex, parsed: ParsedQuery,
+def _facets_and_all_words(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery,
                           filters: Filters) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
-    """What the page shows beside the ranking: facet counts, and how many papers match every
-    word (counted on the second core while the ranking runs; tantivy releases the GIL)."""
-    return keyword.facets(parsed, filters), keyword.count_all_words(parsed, filters)
+    """What the page shows beside the ranking: facet counts (``topic`` when the matches' venue-years
+    have stored topic maps), and how many papers match every word (counted on the second core
+    while the ranking runs; tantivy releases the GIL)."""
+    facets = keyword.facets(parsed, filters)
+    topic = topics.facet(atlas, keyword, parsed, filters)
+    if topic:
+        facets["topic"] = topic
+    return facets, keyword.count_all_words(parsed, filters)
 
 
 def _vector_ranked(atlas: Atlas, keyword: KeywordIndex, parsed: ParsedQuery, mode: str, filters: Filters,

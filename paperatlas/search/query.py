@@ -8,7 +8,9 @@
 - ``+word``, ``word AND word``: required; ``OR`` is what happens anyway and is dropped;
 - ``title:``, ``abstract:``, ``author:``, ``keyword:`` (a word or a quoted phrase): required in
   that field; ``venue:``, ``track:``, ``session:``, ``year:`` (``2023``, ``2020-2023``,
-  ``2020..2023``, ``>=2021``, ``<2020``) narrow like filters. ``field: value`` with a space works.
+  ``2020..2023``, ``>=2021``, ``<2020``) narrow like filters; so does ``topic:`` (a topic of the
+  stored topic maps: ``topic:"policy, reinforcement, rl"``, ``topic:reinforcement``, ``topic:#3``;
+  ``services.topics`` resolves it). ``field: value`` with a space works.
   An unknown ``name:value`` is plain text (``arXiv:2301.00001`` searches its words).
 
 Operators count only in capitals (``AND``/``OR``/``NOT``); ``and``/``or``/``not`` are words.
@@ -48,7 +50,7 @@ TEXT_FIELDS = {
     "kw": "keywords",
 }
 FILTER_FIELDS = {
-    "venue": "venue", "track": "track", "decision": "track", "session": "session", "year": "year",
+    "venue": "venue", "track": "track", "decision": "track", "session": "session", "year": "year", "topic": "topic",
 }
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -73,6 +75,7 @@ class ParsedQuery:
     venue: str | None = None
     track: str | None = None
     session: str | None = None
+    topic: str | None = None
     year_from: int | None = None
     year_to: int | None = None
     notes: list[str] = field(default_factory=list)  # what was ignored or cut, for the user
@@ -85,7 +88,7 @@ class ParsedQuery:
     @property
     def has_filters(self) -> bool:
         return any(
-            v is not None for v in (self.venue, self.track, self.session, self.year_from, self.year_to)
+            v is not None for v in (self.venue, self.track, self.session, self.topic, self.year_from, self.year_to)
         )
 
     def words(self) -> list[str]:

@@ -88,12 +88,20 @@ def venue_ids(atlas: Atlas, venue: str | None, year: int | None) -> list[str]:
 
 def venue_map(atlas: Atlas, venue: str | None, year: int | None, progress: Progress | None = None) -> MapResult:
     """The topic map of the papers of ``venue`` in ``year`` (every year when None)."""
-    return map_of(atlas, venue_ids(atlas, venue, year), progress)
+    return _remembered(atlas, venue, year, map_of(atlas, venue_ids(atlas, venue, year), progress))
 
 
 def stored_venue_map(atlas: Atlas, venue: str | None, year: int | None) -> MapResult | None:
     """The venue's map if it is stored and up to date (no build: for a request that must answer at once)."""
-    return stored_map_of(atlas, venue_ids(atlas, venue, year))
+    found = stored_map_of(atlas, venue_ids(atlas, venue, year))
+    return None if found is None else _remembered(atlas, venue, year, found)
+
+
+def _remembered(atlas: Atlas, venue: str | None, year: int | None, found: MapResult) -> MapResult:
+    """``found``, noted as the venue-year's map, so that a ``topic:`` search finds it."""
+    if venue and year is not None:
+        map_index(atlas).remember(venue, year, found.key)
+    return found
 
 
 def map_of(atlas: Atlas, paper_ids: Sequence[str], progress: Progress | None = None) -> MapResult:

@@ -262,6 +262,7 @@ SEARCH_PARAMS = (
     ("year_from", "query", "from this year"), ("year_to", "query", "up to this year"),
     ("track", "query", "only this track (Poster, Oral, …)"), ("session", "query", "only this session"),
     ("author", "query", "an author name contains this"), ("has_code", "query", "1: only papers with code"),
+    ("topic", "query", "only papers of this topic of the stored topic maps (a label, one phrase of it, or #ID)"),
     ("page", "query", "1-based page"), ("k", "query", f"results per page (at most {MAX_K})"),
 )
 ID = (("id", "path", "paper id"),)

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from ..app import Atlas
 from ..errors import EmbedderUnavailable
 from ..services import maps
+from . import security
 from .api import Endpoint
 from .pages import core
 from .params import venue_args
@@ -32,8 +33,14 @@ def stored_map_data(atlas: Atlas, venue: str | None, year: int | None) -> dict[s
 
 def with_library(atlas: Atlas, data: dict[str, Any], venue: str | None, year: int | None) -> dict[str, Any]:
     """The map's data with the points you starred and those your starred papers recommend
-    (colour by library)."""
-    return {**data, **maps.library_marks(atlas, [p["id"] for p in data.get("points", [])], venue, year)}
+    (colour by library), and each cluster's ``search``: the search narrowed to it."""
+    clusters = [{**c, "search": topic_search(c["label"], venue, year)} for c in data.get("clusters", [])]
+    return {**data, "clusters": clusters, **maps.library_marks(atlas, [p["id"] for p in data.get("points", [])], venue, year)}
+
+
+def topic_search(label: str, venue: str | None, year: int | None) -> str:
+    """The search page narrowed to one topic of this venue-year's map (the ``topic`` filter)."""
+    return "/?" + security.query_string({"venue": venue, "year": year, "topic": label})
 
 
 async def map_api(request: Request) -> Response:

@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -48,7 +48,9 @@ class SearchParams:
         page = max(int_param(query, "page") or 1, 1)
         if page * k > MAX_OFFSET:
             raise InvalidInput("that page is too deep", hint="narrow the query with a filter")
-        return cls((query.get("q") or "").strip()[:MAX_QUERY_CHARS], mode, page, k, filters_param(query),
+        # topic: search only (resolved through the topic maps by search; other lists cannot)
+        filters = replace(filters_param(query), topic=(query.get("topic") or "").strip()[:300] or None)
+        return cls((query.get("q") or "").strip()[:MAX_QUERY_CHARS], mode, page, k, filters,
                    bool((query.get("k") or "").strip()))
 
     def as_query(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ keyword matches (the best ``MATCH_CAP``) by ``sort_key``, the same order the sto
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 from urllib.parse import quote
 
@@ -134,6 +135,23 @@ def venue_list(atlas: Atlas, venue: str | None, year: int | None, params: VenueL
         "next_href": href(page=params.page + 1) if params.page < pages else None,
         "hits": hit_rows(atlas, hits),
     }
+
+
+def plan_link(atlas: Atlas, venue: str | None, year: int | None, tracks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The venue page's way to a conference plan: the link to ``/plan`` when a programme is
+    stored for the venue-year; else the command that makes one: from the session names the
+    listings carry when they carry any (``programme from-listings``), else from the organisers'
+    file. None without a venue and a year (a plan needs both)."""
+    if not venue or year is None:
+        return None
+    if atlas.store.programme.info(venue, year) is not None:
+        return {"href": "/plan?" + security.query_string({"venue": venue, "year": year}), "command": None}
+    where = f"--venue {shlex.quote(venue)} --year {year}"
+    if any(s["session"] for t in tracks for s in t["sessions"]):
+        return {"href": None, "command": f"paperatlas programme from-listings {where}",
+                "why": "the listings name their sessions: this makes the programme from them"}
+    return {"href": None, "command": f"paperatlas programme import FILE {where}",
+            "why": "import the organisers' programme (ICS, CSV or JSON)"}
 
 
 def track_links(tracks: list[dict[str, Any]], venue: str | None, year: int | None,

@@ -20,9 +20,9 @@ from ..services.ingest import PREVIEW_RECORDS, ingest_bytes, paste_format, previ
 from ..services.tldrs import paper_tldr, tldrs
 from . import security
 from .params import IngestInput, RecommendParams, SearchParams, VenueListParams
-from .venue_views import track_links, venue_list, venue_path
+from .venue_views import plan_link, track_links, venue_list, venue_path
 
-FACET_ORDER = ("venue", "year", "track", "session", "author")
+FACET_ORDER = ("venue", "year", "topic", "track", "session", "author")
 EXPORT_FORMATS = ("bibtex", "csl", "csv", "markdown", "jsonl")
 RELATED_K = 10
 
@@ -127,6 +127,7 @@ def venue_data(atlas: Atlas, venue: str | None, year: int | None, params: VenueL
     v = catalog.venue_overview(atlas, venue, year)
     return {"venue": v.venue, "year": v.year, "papers": v.papers, "path": venue_path(venue, year),
             "tracks": track_links(v.tracks, venue, year, params), "sources": v.sources,
+            "plan": plan_link(atlas, venue, year, v.tracks),
             "list": venue_list(atlas, venue, year, params)}
 
 

@@ -90,6 +90,9 @@ class QueryBuilder:
             out.append(self.author_words(f.author) or Query.empty_query())
         if f.has_code is not None:
             out.append(Query.term_query(self.schema, "has_code", bool(f.has_code)))
+        topic = f.topic_set()
+        if topic is not None:
+            out.append(Query.term_set_query(self.schema, "id", sorted(topic)) if topic else Query.empty_query())
         return [Query.const_score_query(q, 0.0) for q in out]
 
     def optional_terms(self, parsed: ParsedQuery) -> list[str]:

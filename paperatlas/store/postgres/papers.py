@@ -81,6 +81,10 @@ def filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
         args += [f" {w} " for w in words]
     if filters.has_code is not None:
         clauses.append("code_urls <> '[]'" if filters.has_code else "code_urls = '[]'")
+    topic = filters.topic_set()
+    if topic is not None:
+        clauses.append("id = ANY(%s)" if topic else "FALSE")
+        args += [sorted(topic)] if topic else []
     return clauses, args
 
 

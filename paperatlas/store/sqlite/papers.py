@@ -41,7 +41,7 @@ def _json(text: str) -> Any:
 
 def filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
     """WHERE clauses over ``papers`` (and their arguments) for ``filters`` (see filters.py for
-    what each field means; ``author_terms`` holds `` w1 w2 … ``)."""
+    what each field means; ``author_terms`` holds `` w1 w2 … ``; a topic is its resolved ids)."""
     clauses: list[str] = []
     args: list[Any] = []
     for column in ("venue", "track", "session"):
@@ -63,6 +63,11 @@ def filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
         args += [f" {w} " for w in words]
     if filters.has_code is not None:
         clauses.append("code_urls != '[]'" if filters.has_code else "code_urls = '[]'")
+    topic = filters.topic_set()
+    if topic is not None:
+        # one JSON argument, not one per id: a topic of thousands of papers stays one statement
+        clauses.append("id IN (SELECT value FROM json_each(?))" if topic else "0")
+        args += [json.dumps(sorted(topic))] if topic else []
     return clauses, args
 
 

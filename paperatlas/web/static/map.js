@@ -297,6 +297,10 @@
       head.appendChild(el("span", null, t.label));
       head.appendChild(el("span", "count", " · " + t.size + " papers"));
       head.addEventListener("click", function () { focus = focus === t.id ? null : t.id; paint(); });
+      if (t.search) {  // the search narrowed to this topic (served by the map's API)
+        var go = li.appendChild(el("a", "pa-map-topic-search", "search its papers"));
+        go.href = t.search;
+      }
       var subs = data.clusters.filter(function (c) { return c.parent === t.id; });
       if (subs.length > 1) {
         var sub = li.appendChild(el("div", "pa-map-subtopics"));
