@@ -287,3 +287,27 @@ def test_with_words_too_many_topics_in_scope_give_no_facet_but_a_listing_still_c
     assert "topic" not in search(atlas, "graph", mode="keyword", filters=Filters(venue="ICLR", year=2021)).facets
     listed = search(atlas, "", mode="keyword", filters=Filters(venue="ICLR", year=2021)).facets["topic"]
     assert len(listed) == min(len(topic_map.topics()), 20)
+
+
+def test_listing_export_and_recommendations_narrow_by_topic_too(mapped: tuple[Atlas, TopicMap]) -> None:
+    import io
+    import json
+
+    from paperatlas.recommend import recommend
+    from paperatlas.services import catalog as catalog_service
+    from paperatlas.services import library
+
+    atlas, topic_map = mapped
+    broad = max(topic_map.topics(), key=lambda c: c.size)
+    expected = members(topic_map, {broad.id})
+    narrowed = Filters(venue="ICLR", year=2021, topic=broad.label)
+    listing = catalog_service.list_papers(atlas, narrowed, limit=None)
+    assert {p.id for p in listing.papers} == expected and listing.total == len(expected)
+    assert catalog_service.count(atlas, narrowed) == len(expected)
+    out = io.StringIO()
+    assert catalog_service.export_papers(atlas, out, "jsonl", narrowed) == len(expected)
+    assert {json.loads(line)["id"] for line in out.getvalue().splitlines()} == expected
+    outside = sorted({p.id for p in topic_map.points} - expected)
+    library.set_stars(atlas, outside[:5])
+    recs = recommend(atlas, "starred", filters=narrowed, k=50)
+    assert recs.items and {r.id for r in recs.items} <= expected

@@ -65,6 +65,8 @@ FILTERS = (
     ("track", str, "Only this track/decision (e.g. Poster, Oral)."),
     ("session", str, 'Only this session (e.g. "Poster Session 6").'),
     ("author", str, "Only papers by an author with these name words (any order)."),
+    ("topic", str, 'Only papers of this topic of the stored topic maps: a label ("policy, reinforcement, rl"), one'
+                   " phrase of it, or #ID with one venue and year (build a map with `paperatlas map`)."),
 )
 
 
@@ -76,8 +78,10 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def take_filters(kwargs: dict[str, Any]) -> Filters:
-    names = ("venue", "year", "year_from", "year_to", "track", "session", "author", "has_code")
-    return Filters(**{n: kwargs.pop(n) for n in names})
+    names = ("venue", "year", "year_from", "year_to", "track", "session", "author", "topic", "has_code")
+    values = {n: kwargs.pop(n) for n in names}
+    values["topic"] = (values["topic"] or "").strip() or None
+    return Filters(**values)
 
 
 def dumps(data: Any, indent: int | None = 2) -> str:

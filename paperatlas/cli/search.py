@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -63,15 +62,12 @@ def summary(res: SearchResults) -> str:
 @click.option("--batch", type=click.Path(dir_okay=False, path_type=Path),
               help='Read queries from a JSONL file of {"qid", "query"} ("-" for standard input); one result line each.')
 @filter_options
-@click.option("--topic", default=None,
-              help='Only papers of this topic of the stored topic maps: a label ("policy, reinforcement, rl"), one phrase'
-                   " of it, or #ID with one venue and year (build a map with `paperatlas map`).")
 @json_option
 @db_option
 def search_cmd(atlas: Atlas, query: str, mode: str | None, k: int, offset: int, batch: Path | None, as_json: bool,
-               topic: str | None, **kw: Any) -> None:
+               **kw: Any) -> None:
     """Find papers: keyword (BM25), semantic, or hybrid ranking, with filters."""
-    filters = replace(take_filters(kw), topic=topic.strip() if topic and topic.strip() else None)
+    filters = take_filters(kw)
     mode = mode or atlas.settings.search_mode
     if batch is not None:
         for line in search_batch(atlas, _read_batch(batch), mode=mode, k=k, filters=filters):

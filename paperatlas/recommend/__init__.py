@@ -101,8 +101,10 @@ def recommend(atlas: Atlas, profile: str | Profile, *, filters: Filters | None =
     if not prof.positives:
         raise InvalidInput(f"{prof.label} has no papers yet",
                            hint="star a few papers (paperatlas star ID), tag them, or add them to a list first")
+    from ..services import topics
+
     terms = atlas.indexes.terms()
-    candidates = _candidates(atlas, terms, prof, filters or Filters(), since)
+    candidates = _candidates(atlas, terms, prof, topics.resolve(atlas, filters or Filters()), since)
     notes: list[str] = []
     if not candidates:
         return Recommendations(prof.name, prof.label, [], 0, (time.perf_counter() - started) * 1000, notes)

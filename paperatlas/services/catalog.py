@@ -12,6 +12,7 @@ from ..errors import InvalidInput, NotFound
 from ..filters import Filters
 from ..ingest import registry
 from ..models import Paper, Record, SourceRef
+from . import topics
 from .library import PaperState, ReadingList, reading_lists, state
 from .tldrs import export_fields
 
@@ -28,14 +29,14 @@ class Listing:
 
 def list_papers(atlas: Atlas, filters: Filters | None = None, limit: int | None = 50, offset: int = 0) -> Listing:
     """Papers narrowed by filters, by venue, year and title."""
-    filters = filters or Filters()
+    filters = topics.resolve(atlas, filters or Filters())
     if limit is not None and limit < 0 or offset < 0:
         raise InvalidInput("--limit and --offset cannot be negative", hint="e.g. --limit 50 --offset 100")
     return Listing(atlas.store.papers.list(filters, limit, offset), atlas.store.papers.count(filters), offset)
 
 
 def count(atlas: Atlas, filters: Filters | None = None) -> int:
-    return atlas.store.papers.count(filters or Filters())
+    return atlas.store.papers.count(topics.resolve(atlas, filters or Filters()))
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def export_papers(atlas: Atlas, fp: IO[str], format: str, filters: Filters | Non
     """Write the catalog's papers (narrowed by filters) as JSONL, CSV, BibTeX, CSL or Markdown."""
     if format not in export.FORMATS:
         raise InvalidInput(f"unknown export format {format!r}", hint=f"use one of {', '.join(export.FORMATS)}")
-    return export.write(atlas.store.papers.iter(filters or Filters()), fp, format, more=export_fields(atlas))
+    papers = atlas.store.papers.iter(topics.resolve(atlas, filters or Filters()))
+    return export.write(papers, fp, format, more=export_fields(atlas))
 
 
 def formats() -> dict[str, str]:

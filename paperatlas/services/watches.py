@@ -277,7 +277,9 @@ def matching(atlas: Atlas, watch: WatchInfo, candidates: list[str]) -> set[str]:
     """Which candidates the watch's search or profile selects."""
     if not candidates:
         return set()
-    filters = Filters.from_mapping(watch.filters, where=f"watch {watch.name}")
+    from .topics import resolve
+
+    filters = resolve(atlas, Filters.from_mapping(watch.filters, where=f"watch {watch.name}"))
     wanted = set(candidates)
     if watch.kind == "profile":
         from ..recommend import recommend
