@@ -291,3 +291,23 @@ def test_watches_and_followed_authors_are_each_users_own(atlas: Atlas, tmp_path:
     assert bob_items["starred"] == [] and report.errors.keys() == {f"starred (user {bob.id})"}
     watches.remove_watch(as_bob, "mine")
     assert [w.name for w in watches.list_watches(as_ada)] == ["following", "mine"]
+
+
+def test_private_feed_links_read_one_persons_feeds_until_revoked(lab: TestClient, atlas: Atlas) -> None:
+    """A feed reader cannot sign in: the library page's Atom links carry the person's feed key."""
+    a = ids(atlas)[0]
+    _, ada = users.add_user(atlas, "ada")
+    lab.post("/api/library/lists", headers=bearer(ada), json={"name": "to read", "paper_id": a})
+    assert lab.get("/feeds/list/1.atom").status_code == 404  # anonymous: nobody's list
+    sign_in(lab, ada)
+    match = re.search(r'href="(/feeds/list/1\.atom\?key=[^"]+)"', lab.get("/library").text)
+    assert match, "the library page links the list's private feed"
+    link = match.group(1)
+    lab.cookies.clear()
+    feed = lab.get(link)
+    assert feed.status_code == 200 and "Paper number" in feed.text and "to read" in feed.text
+    assert lab.get(link[:-3] + "xyz").status_code == 403  # a forged key
+    bob_key = link.split("key=")[1].replace("1.", "2.", 1)
+    assert lab.get(f"/feeds/list/1.atom?key={bob_key}").status_code == 403  # another user's id, the same MAC
+    users.revoke_user(atlas, "ada")
+    assert lab.get(link).status_code == 403

@@ -8,6 +8,9 @@
   ``Authorization: Bearer`` (API clients: no CSRF token needed, since a browser cannot send that
   header cross-site) or once, to ``/login`` (or ``/?token=``), which sets a signed session cookie;
   writes made with the cookie need the CSRF token as before.
+- Feed readers cannot sign in: the Atom links a signed-in person's pages show carry a feed key
+  (``/feeds/…?key=<user id>.<HMAC>``) that reads that person's feeds (lists, tags, watches) and
+  nothing else; it stops working when the user is revoked (or the owner's ``--token`` changes).
 - A wrong or revoked Bearer token is answered 401 at once; a session cookie that no longer holds
   (revoked user, changed ``--token``, past its age, bad signature) counts as no cookie.
 
@@ -90,6 +93,23 @@ class Sessions:
         issued = int(time.time())
         return f"{who.user_id}.{issued}.{self._sign(who.user_id, issued)}"
 
+    def feed_key(self, who: Who) -> str:
+        """The key of a person's private feed links (see the module docstring)."""
+        return f"{who.user_id}.{self._mac('feed', who.user_id)}"
+
+    def _mac(self, purpose: str, user_id: int) -> str:
+        owner = _digest(self.owner_token or "") if user_id == 0 else ""
+        mac = hmac.new(self.key, f"{purpose}.{user_id}.{owner}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:18]).decode()
+
+    def by_feed_key(self, value: str) -> Who | None:
+        user, _, mac = value.partition(".")
+        if not user.isdigit() or not hmac.compare_digest(mac.encode(), self._mac("feed", int(user)).encode()):
+            return None
+        if int(user) == 0:
+            return OWNER if self.owner_token else None
+        return self._cached(f"u{user}", lambda: self._user_who(users.active_user(self.atlas, int(user))))
+
     def csrf_for(self, who: Who, base: str) -> str:
         """The CSRF token of a person's pages: the server's own for the owner and anonymous
         visitors, one derived for each user (a token read by one user is useless for another)."""
@@ -151,6 +171,14 @@ def who(request: Request) -> Who:
     return found if isinstance(found, Who) else (ANONYMOUS if request.app.state.settings.shared else OWNER)
 
 
+def feed_query(request: Request) -> str:
+    """What a feed link on this person's page ends with: their feed key on a shared server."""
+    person = who(request)
+    if not request.app.state.settings.shared or person.anonymous:
+        return ""
+    return "?key=" + str(request.app.state.sessions.feed_key(person))
+
+
 def atlas_for(request: Request) -> Atlas:
     """The Atlas as this request's person sees it (their library)."""
     atlas: Atlas = request.app.state.atlas
@@ -184,6 +212,13 @@ class Identify:
                 return await _unauthorized(scope, "wrong or revoked token",
                                            "ask the server's admin for a token (paperatlas users add NAME)")(scope, receive, send)
             scope.setdefault("state", {})["who"] = Who(found.user_id, found.name, bearer=True)
+            return await self.app(scope, receive, send)
+        if scope["path"].startswith("/feeds/") and "key" in request.query_params:
+            found = await anyio.to_thread.run_sync(sessions.by_feed_key, request.query_params["key"])
+            if found is None:
+                return await PlainTextResponse("403: this feed link is no longer valid; copy it again from the library"
+                                               " or watches page", status_code=403)(scope, receive, send)
+            scope.setdefault("state", {})["who"] = found
             return await self.app(scope, receive, send)
         if b"token=" in scope.get("query_string", b"") and scope["method"] == "GET" and "token" in request.query_params:
             response = await self._login_link(request, sessions)

@@ -61,7 +61,7 @@ def html(request: Request, template: str, data: dict[str, Any], *, api: str | No
     state = request.app.state
     body = state.templates.get_template(template).render(
         data=data, csrf=security.csrf_token(request), can_write=security.can_write(request), api_url=api,
-        who=auth.who(request),
+        who=auth.who(request), feed_q=auth.feed_query(request),
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         q=request.query_params.get("q", ""), shared=state.settings.shared,
     )
