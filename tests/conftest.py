@@ -41,17 +41,11 @@ def pytest_configure(config: pytest.Config) -> None:
 # Tests that take the `atlas` fixture but read or write the SQLite catalog itself: they always get
 # a SQLite catalog. (Their owners may move this to `@pytest.mark.sqlite_only` on the test.)
 SQLITE_ONLY = {
-    # its file (`--db PATH` on the command line, `.index` beside it, SQLite's backup API, WAL)
-    "test_library.py::test_cli_commands", "test_transfer.py::test_the_cli_round_trip",
+    # its file: SQLite's backup API makes a copy opened as a catalog file (test_postgres_store.py
+    # covers pg_dump's); WAL; the migrations table of SQLite's schema
     "test_transfer.py::test_backup_of_a_live_catalog", "test_transfer.py::test_backup_through_the_service_while_open",
-    "test_transfer.py::test_backup_never_overwrites", "test_catalog.py::test_wal_mode",
-    "test_catalog.py::test_migrations_are_named_and_recorded",
-    # its connection or classes (raw SQL to forget every file, a patched SQLiteWriter)
-    "test_review.py::test_merge_decision_survives_rebuild_in_any_order",
-    "test_review.py::test_decisions_survive_rebuilding_from_a_moved_data_folder",
-    "test_review.py::test_split_restores_the_parts_with_their_own_sources",
-    "test_review.py::test_split_of_an_automatic_merge_stays_split",
-    "test_review.py::test_keep_apart_answers_the_queue_and_survives_rebuild",
+    "test_catalog.py::test_wal_mode", "test_catalog.py::test_migrations_are_named_and_recorded",
+    # its classes (a patched SQLiteWriter)
     "test_catalog.py::test_failure_mid_file_leaves_catalog_as_before",
     # its one-writer lock: on PostgreSQL a library write does not wait for an import (row locks;
     # test_postgres_store.py::test_a_writer_waits_at_most_its_deadline covers its waiting)
