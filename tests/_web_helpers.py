@@ -31,13 +31,9 @@ CHROMIUM_ARGS = [
 
 
 # -- catalogs ------------------------------------------------------------------------------------------
-def index_folder(path: Path) -> Path:
-    return Path(str(path) + ".index")
-
-
-def build_seeded(path: Path, settings: Settings) -> Path:
-    """A catalog file holding the bundled sample pages (with their manifest's venue and year),
-    its keyword index built, closed again."""
+def build_seeded(path: str | Path, settings: Settings) -> str | Path:
+    """A catalog (at ``path``: a new file, or an empty database) holding the bundled sample pages
+    (with their manifest's venue and year), its keyword index built, closed again."""
     with Atlas.open(path, settings) as atlas:
         reports = ingest_samples(atlas)
         assert len(reports) == 5 and all(r.ok for r in reports), reports
@@ -45,14 +41,6 @@ def build_seeded(path: Path, settings: Settings) -> Path:
         atlas.indexes.sync_keyword()
         assert atlas.store.papers.count(Filters()) == SAMPLE_PAPERS
     return path
-
-
-def copy_catalog(source: Path, target: Path) -> Path:
-    """A copy of a closed catalog and its index folder (so the copy need not rebuild them)."""
-    shutil.copy(source, target)
-    if index_folder(source).is_dir():
-        shutil.copytree(index_folder(source), index_folder(target))
-    return target
 
 
 # -- a live server -------------------------------------------------------------------------------------

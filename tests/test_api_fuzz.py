@@ -26,6 +26,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from _web_helpers import SAMPLES
+from conftest import CatalogMaker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -70,12 +71,13 @@ def offline() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def client(offline: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """Two sample pages (25 + 50 papers) in a SQLite catalog with its keyword index, served with a
-    write token; shared by every example of every route (writes accumulate, as on a real server)."""
+def client(offline: None, tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> Iterator[TestClient]:
+    """Two sample pages (25 + 50 papers) in a catalog with its keyword index, served with a write
+    token; shared by every example of every route (writes accumulate, as on a real server). The
+    PostgreSQL store's connections are libpq's, which the ``offline`` patch of Python's sockets does not reach."""
     folder = tmp_path_factory.mktemp("api-fuzz")
     settings_ = Settings(home=folder / "home")
-    with Atlas.open(folder / "catalog.sqlite", settings_) as atlas:
+    with Atlas.open(catalogs.new(folder), settings_) as atlas:
         reports = ingest_paths(atlas, [SAMPLES / "000_e93c1171be98b26e.txt"], overrides=Overrides(venue="ICLR", year=2021))
         reports += ingest_paths(atlas, [SAMPLES / "003_3626c9e8004709cb.txt"])
         assert all(r.ok for r in reports), reports

@@ -42,10 +42,10 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     return files
 
 
-def test_every_bad_file_fails_alone(tmp_path: Path, settings: Settings) -> None:
+def test_every_bad_file_fails_alone(catalog_location: str | Path, tmp_path: Path, settings: Settings) -> None:
     bad = _bad_files(tmp_path)
     good = _good(tmp_path)
-    db = tmp_path / "c.sqlite"
+    db = catalog_location
     paths = [str(p) for p, _ in bad.values()] + [str(good)]
     result = CliRunner().invoke(cli, ["ingest", "--db", str(db), *paths])
     assert result.exit_code == 1
@@ -60,18 +60,18 @@ def test_every_bad_file_fails_alone(tmp_path: Path, settings: Settings) -> None:
         assert [f["name"] for f in atlas.store.papers.files()] == ["good.jsonl"]
 
 
-def test_json_report_carries_errors(tmp_path: Path) -> None:
+def test_json_report_carries_errors(catalog_location: str | Path, tmp_path: Path) -> None:
     bad = _bad_files(tmp_path)
-    result = CliRunner().invoke(cli, ["ingest", "--db", str(tmp_path / "c.sqlite"), "--json", str(bad["malformed.json"][0])])
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(catalog_location), "--json", str(bad["malformed.json"][0])])
     report = json.loads(result.stdout)["files"][0]
     assert result.exit_code == 1
     assert "malformed.json" in report["error"] and "line 2" in report["error"]
     assert report["hint"]
 
 
-def test_skip_bad_keeps_the_good_records(tmp_path: Path, settings: Settings) -> None:
+def test_skip_bad_keeps_the_good_records(catalog_location: str | Path, tmp_path: Path, settings: Settings) -> None:
     bad = _bad_files(tmp_path)
-    db = tmp_path / "c.sqlite"
+    db = catalog_location
     result = CliRunner().invoke(cli, ["ingest", "--db", str(db), "--skip-bad", str(bad["notitle.jsonl"][0])])
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output
@@ -79,15 +79,15 @@ def test_skip_bad_keeps_the_good_records(tmp_path: Path, settings: Settings) -> 
         assert [p.title for p in atlas.store.papers.iter(Filters())] == ["Fine"]
 
 
-def test_missing_file_and_directory(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["ingest", "--db", str(tmp_path / "c.sqlite"), str(tmp_path / "nope.txt"), str(tmp_path)])
+def test_missing_file_and_directory(catalog_location: str | Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(catalog_location), str(tmp_path / "nope.txt"), str(tmp_path)])
     assert result.exit_code == 1
     assert "no such file" in result.output and "is a directory" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["nosuch"])
-def test_unknown_forced_format_names_the_known_ones(tmp_path: Path, fmt: str) -> None:
+def test_unknown_forced_format_names_the_known_ones(catalog_location: str | Path, tmp_path: Path, fmt: str) -> None:
     good = _good(tmp_path)
-    result = CliRunner().invoke(cli, ["ingest", "--db", str(tmp_path / "c.sqlite"), "--format", fmt, str(good)])
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(catalog_location), "--format", fmt, str(good)])
     assert result.exit_code == 1
     assert "unknown format 'nosuch'" in result.output and "paperscool" in result.output

@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 from _web_helpers import SAMPLES, SHOTS, LiveServer, browser_context, build_seeded, shoot  # noqa: F401 (fixture)
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Settings
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("live")
     settings = Settings(home=folder / "home")
-    db = build_seeded(folder / "catalog.sqlite", settings)
+    db = build_seeded(catalogs.new(folder), settings)
     with Atlas.open(db, settings) as atlas:
         server = LiveServer(atlas)
         yield server

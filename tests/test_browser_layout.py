@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 from _page_records import LONG, RECORDS, write_listing
 from _web_helpers import SHOTS, LiveServer, browser_context, build_seeded, shoot  # noqa: F401 (fixture)
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Settings
 from paperatlas.services.ingest import ingest_paths
@@ -29,10 +30,10 @@ WEIGHTS = SHOTS.parent / "page_weights.json"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("layout")
     settings = Settings(home=folder / "home")
-    db = build_seeded(folder / "catalog.sqlite", settings)
+    db = build_seeded(catalogs.new(folder), settings)
     with Atlas.open(db, settings) as atlas:
         report = ingest_paths(atlas, [write_listing(folder / "pages.jsonl", [*RECORDS, LONG])])[0]
         assert report.ok and report.new == len(RECORDS) + 1, report

@@ -97,12 +97,12 @@ print("FINISHED", flush=True)
 """
 
 
-def test_killed_process_leaves_whole_files_only(tmp_path: Path, settings: Settings) -> None:
+def test_killed_process_leaves_whole_files_only(catalog_location: str | Path, tmp_path: Path, settings: Settings) -> None:
     """SIGKILL a real ingest in the middle of its second file: the first file is in the catalog
     completely, nothing of the second, and the catalog opens undamaged and takes the second after."""
     f1 = _jsonl(tmp_path / "f1.jsonl", 3000)
     f2 = _jsonl(tmp_path / "f2.jsonl", 3000, start=10000)
-    db = tmp_path / "c.sqlite"
+    db = catalog_location
     errors = tmp_path / "child.err"
     with errors.open("w") as err:
         proc = subprocess.Popen(
@@ -126,7 +126,8 @@ def test_killed_process_leaves_whole_files_only(tmp_path: Path, settings: Settin
     assert lines[-1:] == ["MID f2"], (lines, errors.read_text()[-2000:])  # the kill landed inside file 2's transaction
     assert proc.returncode == -signal.SIGKILL
     with Atlas.open(db, settings) as atlas:
-        assert _conn(atlas).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if isinstance(atlas.store, SQLiteStore):  # the file (a PostgreSQL server rolls the session's transaction back)
+            assert _conn(atlas).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert [(f["name"], f["papers"]) for f in atlas.store.papers.files()] == [("f1.jsonl", 3000)]
         assert atlas.store.papers.count(Filters()) == 3000
         titles = {p.title for p in atlas.store.papers.iter(Filters())}

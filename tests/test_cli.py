@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Filters, Settings
 from paperatlas.cli import cli
@@ -23,8 +24,8 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_ingest_reports_each_file(tmp_path: Path, seed_paths: list[Path]) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_ingest_reports_each_file(catalog_location: str | Path, tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(catalog_location)
     code, output = run("ingest", "--db", db, *map(str, seed_paths))
     assert code == 0, output
     assert "25 of 693 present: the copy is truncated" in output
@@ -32,8 +33,8 @@ def test_ingest_reports_each_file(tmp_path: Path, seed_paths: list[Path]) -> Non
     assert "705 papers" in output
 
 
-def test_ingest_json_report(tmp_path: Path, seed_paths: list[Path]) -> None:
-    code, output = run("ingest", "--db", str(tmp_path / "c.sqlite"), "--json", *map(str, seed_paths))
+def test_ingest_json_report(catalog_location: str | Path, tmp_path: Path, seed_paths: list[Path]) -> None:
+    code, output = run("ingest", "--db", str(catalog_location), "--json", *map(str, seed_paths))
     data = json.loads(output)
     assert code == 0
     assert [f["format"] for f in data["files"]] == ["abstracts", "iclr_virtual", "hf_viewer", "paperscool", "hf_papers"]
@@ -48,8 +49,8 @@ def test_default_catalog_lives_under_paperatlas_home(_home: Path, seed_paths: li
     assert (_home / "catalog.sqlite").exists()
 
 
-def test_papers_show_stats(tmp_path: Path, seed_paths: list[Path]) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_papers_show_stats(catalog_location: str | Path, tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(catalog_location)
     run("ingest", "--db", db, *map(str, seed_paths))
     code, output = run("papers", "--db", db, "--venue", "ICLR", "--year", "2023", "--json", "--limit", "0")
     listing = json.loads(output)
@@ -73,21 +74,22 @@ def test_papers_show_stats(tmp_path: Path, seed_paths: list[Path]) -> None:
     assert json.loads(run("stats", "--db", db, "--json")[1])["multi_source_papers"] == 8
 
 
-def test_show_unknown_id_is_a_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["show", "--db", str(tmp_path / "c.sqlite"), "zzz"])
+def test_show_unknown_id_is_a_clear_error(catalog_location: str | Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["show", "--db", str(catalog_location), "zzz"])
     assert result.exit_code == 1
     assert "no paper with id 'zzz'" in result.output and "hint:" in result.output
 
 
-def test_export_jsonl_round_trips(tmp_path: Path, settings: Settings, seed_paths: list[Path]) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_export_jsonl_round_trips(catalog_location: str | Path, tmp_path: Path, settings: Settings,
+                                  seed_paths: list[Path], new_catalogs: CatalogMaker) -> None:
+    db = str(catalog_location)
     run("ingest", "--db", db, *map(str, seed_paths))
     out = tmp_path / "all.jsonl"
     assert run("export", "--db", db, "--format", "jsonl", "-o", str(out))[0] == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 705
     assert all(row["sources"] for row in rows)
-    with Atlas.open(tmp_path / "again.sqlite", settings) as again:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as again:
         [report] = ingest_paths(again, [out])
         assert report.format == "records" and report.error is None
         assert again.store.papers.count(Filters()) == 705
@@ -95,8 +97,8 @@ def test_export_jsonl_round_trips(tmp_path: Path, settings: Settings, seed_paths
     assert titles == sorted(row["title"] for row in rows)
 
 
-def test_export_csv_and_bibtex(tmp_path: Path, seed_paths: list[Path]) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_export_csv_and_bibtex(catalog_location: str | Path, tmp_path: Path, seed_paths: list[Path]) -> None:
+    db = str(catalog_location)
     run("ingest", "--db", db, "--venue", "ICLR", "--year", "2023", str(seed_paths[1]))
     code, output = run("export", "--db", db, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(output)))
@@ -113,9 +115,10 @@ def test_formats_lists_the_seed_formats() -> None:
         assert name in output
 
 
-def test_search_json_with_a_lone_surrogate_in_the_query(tmp_path: Path, settings: Settings, seed_paths: list[Path]) -> None:
+def test_search_json_with_a_lone_surrogate_in_the_query(catalog_location: str | Path, tmp_path: Path,
+                                                        settings: Settings, seed_paths: list[Path]) -> None:
     # "\udd3e" is a valid JSON escape but not UTF-8: found by bench/query_robustness.py
-    db = tmp_path / "c.sqlite"
+    db = catalog_location
     with Atlas.open(db, settings) as atlas:
         ingest_paths(atlas, seed_paths[:1])
     code, output = run("search", "--db", str(db), "--mode", "keyword", "--json", "graph \udd3e learning")
@@ -158,9 +161,9 @@ def test_every_command_has_help_and_json(name: str, cmd: click.Command) -> None:
         assert "--json" in result.output, f"{name} has no --json"
 
 
-def test_library_starred_as_bibtex(tmp_path: Path, seed_paths: list[Path]) -> None:
+def test_library_starred_as_bibtex(catalog_location: str | Path, tmp_path: Path, seed_paths: list[Path]) -> None:
     """The README's `paperatlas library --starred --format bibtex`."""
-    db = str(tmp_path / "c.sqlite")
+    db = str(catalog_location)
     assert run("ingest", "--db", db, "--venue", "ICLR", "--year", "2023", str(seed_paths[1]))[0] == 0
     listing = json.loads(run("papers", "--db", db, "--json", "--limit", "3")[1])["papers"]
     starred, other = listing[:2], listing[2]
@@ -174,8 +177,9 @@ def test_library_starred_as_bibtex(tmp_path: Path, seed_paths: list[Path]) -> No
     assert other["title"] not in output
 
 
-def test_ingest_of_the_same_file_from_another_path_is_unchanged(tmp_path: Path, seed_paths: list[Path]) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_ingest_of_the_same_file_from_another_path_is_unchanged(catalog_location: str | Path, tmp_path: Path,
+                                                                seed_paths: list[Path]) -> None:
+    db = str(catalog_location)
     original = seed_paths[1]
     copy = tmp_path / "copy.txt"
     shutil.copy(original, copy)

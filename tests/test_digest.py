@@ -186,8 +186,8 @@ def test_smtp_settings_errors_name_the_fix() -> None:
     assert svc.SmtpConfig.from_settings(None, {"PAPERATLAS_SMTP_HOST": "h", "PAPERATLAS_SMTP_SECURITY": "ssl"}).port == 465
 
 
-def test_cli_digest_prints_markdown_and_has_no_password_option(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_cli_digest_prints_markdown_and_has_no_password_option(catalog_location: str | Path, tmp_path: Path) -> None:
+    db = str(catalog_location)
     with Atlas.open(db) as atlas:
         watches_svc.add_watch(atlas, "w", "anything")
     done = subprocess.run([sys.executable, "-m", "paperatlas", "digest", "w", "--since", "7d", "--db", db],

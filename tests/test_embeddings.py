@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _catalog_helpers import sql
+from conftest import CatalogMaker, replace_catalog
 
 import paperatlas
 from paperatlas import Atlas, Filters, Settings
@@ -34,6 +36,7 @@ from paperatlas.indexes.vectors import VectorIndex
 from paperatlas.search import search
 from paperatlas.search.document import embedding_text, text_hash, vector_model
 from paperatlas.services.ingest import ingest_paths
+from paperatlas.store.sqlite import SQLiteStore
 
 SETTLE_S = 60.0
 
@@ -59,24 +62,23 @@ class CountingEmbedder(HashingEmbedder):
 
 
 @pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded_file(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> str | Path:
     """A catalog of the 705 seed papers, ingested once; tests get a copy."""
     folder = tmp_path_factory.mktemp("seeded")
-    path = folder / "catalog.sqlite"
+    path = catalogs.new(folder)
     with Atlas.open(path, Settings(home=folder / "home")) as atlas:
         ingest_paths(atlas, sorted((Path(paperatlas.__file__).parent / "samples").glob("*.txt")))
         assert atlas.settle(SETTLE_S)  # the background keyword sync is done before the copy
-        atlas.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
 
 @pytest.fixture
-def seeded(seeded_file: Path, tmp_path: Path, settings: Settings) -> Iterator[Atlas]:
+def seeded(seeded_file: str | Path, tmp_path: Path, settings: Settings, catalogs: CatalogMaker) -> Iterator[Atlas]:
     """A copy of the seeded catalog (without its index folder), opened as the application opens it."""
-    path = tmp_path / "catalog.sqlite"
-    shutil.copy(seeded_file, path)
+    path = catalogs.copy(seeded_file, tmp_path, indexes=False)
     with Atlas.open(path, settings) as atlas:
         yield atlas
+    catalogs.drop(path)
 
 
 def open_index(atlas: Atlas, embedder: Embedder) -> VectorIndex:
@@ -100,14 +102,13 @@ def minilm(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
 
 # Raw SQL stands in for edits the application makes through entity resolution.
 def set_abstract(atlas: Atlas, paper_id: str, abstract: str) -> None:
-    atlas.store.db.execute("UPDATE papers SET abstract = ? WHERE id = ?", (abstract, paper_id))
+    sql(atlas, "UPDATE papers SET abstract = ? WHERE id = ?", (abstract, paper_id))
 
 
 def delete_paper(atlas: Atlas, paper_id: str) -> None:
-    with atlas.store.db.transaction() as conn:
-        conn.execute("DELETE FROM records WHERE paper_id = ?", (paper_id,))
-        conn.execute("DELETE FROM match_keys WHERE paper_id = ?", (paper_id,))
-        conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+    sql(atlas, "DELETE FROM records WHERE paper_id = ?", (paper_id,))
+    sql(atlas, "DELETE FROM match_keys WHERE paper_id = ?", (paper_id,))
+    sql(atlas, "DELETE FROM papers WHERE id = ?", (paper_id,))
 
 
 # the real model ---------------------------------------------------------------------------------
@@ -236,12 +237,11 @@ def test_identical_texts_are_embedded_once(seeded: Atlas) -> None:
     index.sync(seeded.store, fake)
     a, b = index.ids[0], index.ids[1]
     pa = seeded.store.papers.get(a)
-    seeded.store.db.execute("UPDATE papers SET title = ?, abstract = ? WHERE id = ?", (pa.title, pa.abstract, b))
+    sql(seeded, "UPDATE papers SET title = ?, abstract = ? WHERE id = ?", (pa.title, pa.abstract, b))
     assert index.sync(seeded.store, fake) == 0  # b's new text is a's: its vector is reused
     hits = dict(index.search(fake.embed_query(embedding_text(pa)), 2))
     assert set(hits) == {a, b} and hits[a] == pytest.approx(hits[b])
-    rows = seeded.store.db.execute("SELECT count(DISTINCT text_hash) FROM paper_embeddings WHERE model=?", (FAKE_MODEL,))
-    assert rows.fetchone()[0] == 704
+    assert sql(seeded, "SELECT count(DISTINCT text_hash) FROM paper_embeddings WHERE model=?", (FAKE_MODEL,)) == [(704,)]
 
 
 def test_interrupted_sync_resumes_without_redoing_batches(seeded: Atlas, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,7 +300,7 @@ def test_a_second_process_sees_the_first_ones_sync(seeded: Atlas) -> None:
     fake = CountingEmbedder()
     reader = open_index(seeded, fake)  # e.g. the web server, opened before indexing
     assert reader.search(fake.embed_query("graph"), 3) == []
-    with Atlas.open(seeded.store.path, seeded.settings) as other:
+    with Atlas.open(seeded.store.location, seeded.settings) as other:
         open_index(other, fake).sync(other.store, fake)
     assert len(reader.search(fake.embed_query("graph"), 3)) == 3 and len(reader) == 705
 
@@ -404,7 +404,7 @@ def test_graph_is_saved_reloaded_and_caught_up(seeded: Atlas, monkeypatch: pytes
     pid = index.ids[11]
     delete_paper(seeded, pid)
     real_save = VectorIndex.save
-    with Atlas.open(seeded.store.path, seeded.settings) as other:
+    with Atlas.open(seeded.store.location, seeded.settings) as other:
         syncer = open_index(other, fake)
         monkeypatch.setattr(VectorIndex, "save", lambda self, store=None: None)  # crash before saving
         syncer.sync(other.store, fake)
@@ -488,17 +488,15 @@ def test_search_during_sync_uses_what_is_ready(seeded: Atlas, monkeypatch: pytes
 
 
 def test_a_saved_graph_of_a_replaced_catalog_is_not_used(
-    seeded: Atlas, seed_paths: list[Path], monkeypatch: pytest.MonkeyPatch
+    seeded: Atlas, seed_paths: list[Path], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     monkeypatch.setattr(index_module, "HNSW_MIN", 200)
     fake = CountingEmbedder()
     open_index(seeded, fake).sync(seeded.store, fake)
-    path = seeded.store.path
+    path = seeded.store.location
     seeded.close()
-    for leftover in path.parent.glob(path.name + "*"):
-        if leftover.is_file():
-            leftover.unlink()
-    with Atlas.open(path, seeded.settings) as fresh:  # a new catalog at the same path, the old index folder beside it
+    replace_catalog(path, request)
+    with Atlas.open(path, seeded.settings) as fresh:  # a new catalog at the same place, the old index folder kept
         ingest_paths(fresh, seed_paths[2:3])
         assert fresh.settle(SETTLE_S)
         index = open_index(fresh, fake)
@@ -562,25 +560,25 @@ def test_prune_keeps_only_the_current_models_live_vectors(seeded: Atlas, monkeyp
     folder = seeded.store.index_folder
     assert len(list(folder.glob("vectors-*.usearch"))) == 2
     # a link left behind by a paper that vanished without passing through the change feed
-    seeded.store.db.execute("INSERT INTO paper_embeddings (paper_id, model, text_hash) VALUES ('gone', ?, 'h')",
-                      (FAKE_MODEL,))
+    sql(seeded, "INSERT INTO paper_embeddings (paper_id, model, text_hash) VALUES ('gone', ?, 'h')", (FAKE_MODEL,))
     query = fake.embed_query("reinforcement learning")
     before = mine.search(query, 10)
-    older = seeded.store.db.execute("SELECT count(*) FROM embeddings WHERE model = ?",
-                              (vector_model("older-model"),)).fetchone()[0]
+    [(older,)] = sql(seeded, "SELECT count(*) FROM embeddings WHERE model = ?", (vector_model("older-model"),))
     assert older > 700
 
     vectors, links = mine.prune(seeded.store)
     assert links == 705 + 1 and vectors == older  # the older model's links, and the dangling one
     assert seeded.store.vectors.linked_count(FAKE_MODEL) == 705
-    assert seeded.store.db.execute("SELECT count(*) FROM embeddings WHERE model != ?", (FAKE_MODEL,)).fetchone()[0] == 0
+    assert sql(seeded, "SELECT count(*) FROM embeddings WHERE model != ?", (FAKE_MODEL,)) == [(0,)]
     assert seeded.store.feed.index_seq(f"vectors:{vector_model('older-model')}") == 0
     assert [p.name for p in folder.glob("vectors-*.usearch")] == [f"vectors-{FAKE_MODEL}.usearch"]
     assert open_index(seeded, fake).search(query, 10) == before
     assert mine.prune(seeded.store) == (0, 0)  # nothing left to prune
-    seeded.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    size = seeded.store.path.stat().st_size
+    if isinstance(seeded.store, SQLiteStore):  # a file gives the pruned pages back (VACUUM keeps PostgreSQL's)
+        seeded.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = seeded.store.path.stat().st_size
     seeded.store.compact()
-    seeded.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    assert seeded.store.path.stat().st_size < size  # the pruned pages are given back
+    if isinstance(seeded.store, SQLiteStore):
+        seeded.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert seeded.store.path.stat().st_size < size
     assert open_index(seeded, fake).search(query, 10) == before

@@ -39,9 +39,9 @@ def api(server: Replay) -> OpenReviewAPI:
 
 
 @pytest.fixture
-def catalog(tmp_path: Path, settings: Settings, server: Replay, api: OpenReviewAPI) -> Path:
+def catalog(catalog_location: str | Path, settings: Settings, server: Replay, api: OpenReviewAPI) -> str | Path:
     """Six ICLR 2020 submissions synced; a watch; one decision and one later submission reported."""
-    path = tmp_path / "catalog.sqlite"
+    path = catalog_location
     later = api.notes.pop()
     with Atlas.open(path, settings) as atlas, Fetcher(sleep=lambda s: None, retries=1) as fetcher:
         sources_svc.add_source(atlas, "openreview", "iclr20", venue="ICLR.cc/2020/Conference", base_url=server.url, pace=0)
@@ -56,7 +56,7 @@ def catalog(tmp_path: Path, settings: Settings, server: Replay, api: OpenReviewA
     return path
 
 
-def open_client(path: Path, settings: Settings, **options: Any) -> Any:
+def open_client(path: str | Path, settings: Settings, **options: Any) -> Any:
     from contextlib import contextmanager
 
     @contextmanager
@@ -69,7 +69,7 @@ def open_client(path: Path, settings: Settings, **options: Any) -> Any:
 
 
 @pytest.fixture
-def client(catalog: Path, settings: Settings) -> Iterator[TestClient]:
+def client(catalog: str | Path, settings: Settings) -> Iterator[TestClient]:
     with open_client(catalog, settings) as c:
         yield c
 
@@ -154,7 +154,7 @@ def test_sources_page_adds_and_syncs(client: TestClient, server: Replay) -> None
     assert listed["hf"]["last_sync"]["status"] == "ok" and listed["hf"]["items"] == len(days["2026-08-20"])
 
 
-def test_shared_server_needs_the_token_and_refuses_loopback_urls(catalog: Path, settings: Settings, server: Replay) -> None:
+def test_shared_server_needs_the_token_and_refuses_loopback_urls(catalog: str | Path, settings: Settings, server: Replay) -> None:
     with open_client(catalog, settings, shared=True, token="tok") as c:
         body = {"kind": "url", "name": "local", "value": server.url + "/listing.json"}
         assert c.post("/sources", json=body, headers={"Origin": BASE}).status_code == 403

@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _catalog_helpers import sql
 from _search_helpers import SETTLE_S, ids_by_record, ingest_records, write_jsonl
+from conftest import CatalogMaker, replace_catalog
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -20,6 +22,7 @@ from paperatlas.indexes.keyword import schema as kw_schema
 from paperatlas.search import search
 from paperatlas.search.query import parse_query
 from paperatlas.services.ingest import ingest_paths
+from paperatlas.store.sqlite import SQLiteStore
 
 SAMPLES = Path(__file__).parent.parent / "paperatlas" / "samples"
 
@@ -69,10 +72,10 @@ def small(atlas: Atlas, tmp_path: Path) -> tuple[Atlas, KeywordIndex, dict[str, 
 
 
 @pytest.fixture(scope="module")
-def seeds(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def seeds(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker):  # type: ignore[no-untyped-def]
     """The bundled seed listings (705 papers), indexed once for the read-only tests."""
     folder = tmp_path_factory.mktemp("seeds")
-    with Atlas.open(folder / "catalog.sqlite", Settings(home=folder / "home")) as atlas:
+    with Atlas.open(catalogs.new(folder), Settings(home=folder / "home")) as atlas:
         ingest_paths(atlas, sorted(SAMPLES.glob("*.txt")))
         assert atlas.settle(SETTLE_S)
         atlas.indexes.sync_keyword()
@@ -398,9 +401,9 @@ TRICKY_FILTERS = [
 
 
 @pytest.fixture(scope="module")
-def filter_catalog(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def filter_catalog(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("filters")
-    with Atlas.open(folder / "catalog.sqlite", Settings(home=folder / "home")) as atlas:
+    with Atlas.open(catalogs.new(folder), Settings(home=folder / "home")) as atlas:
         ingest_records(atlas, folder / "filters.jsonl", FILTER_CORPUS)
         atlas.indexes.sync_keyword()
         yield atlas, ids_by_record(atlas)
@@ -452,7 +455,9 @@ def test_name_terms_examples() -> None:
 
 def test_incremental_sync(atlas: Atlas, tmp_path: Path) -> None:
     folder = atlas.indexes.path("keyword")
-    assert folder == atlas.store.index_folder / "keyword" == Path(str(tmp_path / "catalog.sqlite") + ".index") / "keyword"
+    assert folder == atlas.store.index_folder / "keyword"
+    if isinstance(atlas.store, SQLiteStore):  # beside the file (a PostgreSQL catalog's are under the home)
+        assert folder == Path(str(tmp_path / "catalog.sqlite") + ".index") / "keyword"
     assert atlas.indexes.keyword.path == folder
     index = KeywordIndex(tmp_path / "own-keyword")  # beside the Atlas's own, synced only here
     first = write_jsonl(tmp_path / "a.jsonl", CORPUS[:5])
@@ -486,12 +491,8 @@ def test_incremental_sync(atlas: Atlas, tmp_path: Path) -> None:
 
     # a paper deleted from the catalog leaves the index on the next sync
     gone = ids["d-image"]
-    conn = atlas.store.db.conn
-    conn.execute("BEGIN")
-    conn.execute("DELETE FROM records WHERE paper_id = ?", (gone,))
-    conn.execute("DELETE FROM match_keys WHERE paper_id = ?", (gone,))
-    conn.execute("DELETE FROM papers WHERE id = ?", (gone,))
-    conn.execute("COMMIT")
+    for table, column in (("records", "paper_id"), ("match_keys", "paper_id"), ("papers", "id")):
+        sql(atlas, f"DELETE FROM {table} WHERE {column} = ?", (gone,))
     assert index.sync(atlas.store) == 1
     assert ranked(index, "diffusion", ids) == ["d-text"]
     assert index.num_docs == len(CORPUS) - 1
@@ -532,15 +533,14 @@ def test_lost_or_damaged_index_is_rebuilt(atlas: Atlas, tmp_path: Path) -> None:
     assert again.sync(atlas.store) == len(CORPUS) and again.num_docs == len(CORPUS)
 
 
-def test_new_catalog_at_the_same_path_replaces_the_index(tmp_path: Path, settings: Settings) -> None:
-    path = tmp_path / "c.sqlite"
+def test_new_catalog_at_the_same_path_replaces_the_index(catalog_location: str | Path, tmp_path: Path,
+                                                         settings: Settings, request: pytest.FixtureRequest) -> None:
+    path = catalog_location
     with Atlas.open(path, settings) as atlas:
         ingest_records(atlas, tmp_path / "a.jsonl", CORPUS)
         atlas.indexes.sync_keyword()
         assert atlas.indexes.keyword.num_docs == len(CORPUS)
-    for p in tmp_path.glob("c.sqlite*"):
-        if p.is_file():
-            p.unlink()
+    replace_catalog(path, request)
     with Atlas.open(path, settings) as atlas:
         assert atlas.indexes.path("keyword").is_dir()  # the old catalog's index is still there
         ingest_paths(atlas, [write_jsonl(tmp_path / "b.jsonl", CORPUS[:2])])

@@ -175,7 +175,7 @@ def test_csv_and_markdown_of_a_tag(seeded: Atlas, ids: list[str]) -> None:
 
 
 def test_cli_commands(seeded: Atlas, ids: list[str], tmp_path: Path) -> None:
-    db = ["--db", str(seeded.store.path)]
+    db = ["--db", seeded.store.location]
     seeded.close()
     run = CliRunner().invoke
     assert run(cli, ["star", ids[0], ids[1], *db]).exit_code == 0

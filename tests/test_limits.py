@@ -97,12 +97,13 @@ def test_an_overlong_field_fails_the_file_or_skips_the_record(tmp_path: Path) ->
     assert any("record 2 skipped" in w for w in report.warnings)
 
 
-def test_a_lone_surrogate_is_repaired_with_a_warning_and_the_other_files_go_on(tmp_path: Path) -> None:
+def test_a_lone_surrogate_is_repaired_with_a_warning_and_the_other_files_go_on(catalog_location: str | Path,
+                                                                              tmp_path: Path) -> None:
     bad = tmp_path / "surrogate.jsonl"
     bad.write_text('{"title": "\\ud800 broken title", "authors": ["A \\udfff B"]}\n{"title": "Emoji \\ud83d\\ude00 ok"}\n')
     good = tmp_path / "good.jsonl"
     good.write_bytes(jsonl([{"title": "A perfectly normal paper"}]))
-    with Atlas.open(tmp_path / "c.sqlite", Settings(home=tmp_path)) as atlas:
+    with Atlas.open(catalog_location, Settings(home=tmp_path)) as atlas:
         first, second = ingest_paths(atlas, [bad, good])
         assert first.ok and first.new == 2 and second.ok and second.new == 1
         assert any("lone UTF-16 surrogate" in w for w in first.warnings)

@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from _web_helpers import LiveServer, browser_context, build_seeded, copy_catalog, shoot  # noqa: F401 (fixture)
+from _web_helpers import LiveServer, browser_context, build_seeded, shoot  # noqa: F401 (fixture)
 from click.testing import CliRunner
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Settings
 from paperatlas.cli import cli
@@ -34,10 +35,10 @@ def hashing(home: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> str | Path:
     """The sample catalog with every paper embedded (hashing embedder), closed."""
     folder = tmp_path_factory.mktemp("maps")
-    path = build_seeded(folder / "catalog.sqlite", hashing(folder / "home"))
+    path = build_seeded(catalogs.new(folder), hashing(folder / "home"))
     with Atlas.open(path, hashing(folder / "home")) as atlas:
         atlas.indexes.sync_vectors()
         assert atlas.indexes.coverage() == 1.0
@@ -45,12 +46,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def catalog(seeded: Path, tmp_path: Path) -> Path:
-    return copy_catalog(seeded, tmp_path / "catalog.sqlite")
+def catalog(seeded: str | Path, tmp_path: Path, catalogs: CatalogMaker) -> Iterator[str | Path]:
+    copy = catalogs.copy(seeded, tmp_path)
+    yield copy
+    catalogs.drop(copy)
 
 
 @pytest.fixture
-def atlas(catalog: Path, tmp_path: Path) -> Iterator[Atlas]:
+def atlas(catalog: str | Path, tmp_path: Path) -> Iterator[Atlas]:
     with Atlas.open(catalog, hashing(tmp_path / "home")) as opened:
         yield opened
 
@@ -65,17 +68,19 @@ def ingest_one(atlas: Atlas, title: str, venue: str = "ICLR", embed: bool = True
 
 
 # -- the derived index ---------------------------------------------------------------------------------
-def test_a_venue_map_is_built_once_and_read_back_while_the_papers_stay(atlas: Atlas, catalog: Path, tmp_path: Path) -> None:
+def test_a_venue_map_is_built_once_and_read_back_while_the_papers_stay(atlas: Atlas, catalog: str | Path,
+                                                                       tmp_path: Path) -> None:
     first = maps.venue_map(atlas, "ICLR", 2021)
     assert first.built and len(first.map.points) == ICLR_2021 and first.missing == 0
     again = maps.venue_map(atlas, "ICLR", 2021)
     assert not again.built and again.map.to_json() == first.map.to_json()
     assert [c.top for c in again.map.clusters] == [c.top for c in first.map.clusters]
-    # another process (a new Atlas on the same file) reads the stored map too
-    with Atlas.open(catalog, hashing(tmp_path / "home2")) as other:
+    # another process (a new Atlas on the same catalog, on this machine) reads the stored map too
+    with Atlas.open(catalog, hashing(tmp_path / "home")) as other:
         stored = maps.stored_venue_map(other, "ICLR", 2021)
         assert stored is not None and stored.map.to_json() == first.map.to_json()
-    assert len(list((Path(str(catalog) + ".index") / "maps").glob("*.json"))) == 1
+    assert atlas.store.index_folder is not None
+    assert len(list((atlas.store.index_folder / "maps").glob("*.json"))) == 1
 
 
 def test_a_new_paper_in_the_venue_builds_the_map_again(atlas: Atlas) -> None:
@@ -121,14 +126,14 @@ def test_bad_requests_are_named(atlas: Atlas, monkeypatch: pytest.MonkeyPatch) -
 
 
 # -- the command ---------------------------------------------------------------------------------------
-def run(catalog: Path, *args: str) -> str:
+def run(catalog: str | Path, *args: str) -> str:
     result = CliRunner().invoke(cli, ["map", "--db", str(catalog), *args], env={"PAPERATLAS_EMBEDDER": "hashing"},
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
-def test_cli_json_has_exactly_the_documented_shape(catalog: Path) -> None:
+def test_cli_json_has_exactly_the_documented_shape(catalog: str | Path) -> None:
     data = json.loads(run(catalog, "--venue", "ICLR", "--year", "2021", "--json"))
     assert set(data) == {"method", "clusters", "points"}
     assert all(set(c) == {"id", "label", "size", "parent"} for c in data["clusters"])
@@ -138,20 +143,20 @@ def test_cli_json_has_exactly_the_documented_shape(catalog: Path) -> None:
     assert again == json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def test_cli_text_lists_topics_and_says_when_the_map_was_stored(catalog: Path) -> None:
+def test_cli_text_lists_topics_and_says_when_the_map_was_stored(catalog: str | Path) -> None:
     assert "built now" in run(catalog, "--venue", "ICLR", "--year", "2021")
     text = run(catalog, "--venue", "ICLR", "--year", "2021")
     assert f"{ICLR_2021} papers" in text and "stored map" in text
     assert re.search(r"^\s+1\s+\d+\s+\S", text, re.M)
 
 
-def test_cli_unknown_venue_fails_with_a_hint(catalog: Path) -> None:
+def test_cli_unknown_venue_fails_with_a_hint(catalog: str | Path) -> None:
     result = CliRunner().invoke(cli, ["map", "--db", str(catalog), "--venue", "Nowhere", "--year", "2021"],
                                 env={"PAPERATLAS_EMBEDDER": "hashing"})
     assert result.exit_code == 1 and "no papers of Nowhere 2021" in result.output
 
 
-def test_cli_html_is_one_offline_file(catalog: Path, tmp_path: Path) -> None:
+def test_cli_html_is_one_offline_file(catalog: str | Path, tmp_path: Path) -> None:
     out = tmp_path / "map.html"
     run(catalog, "--venue", "ICLR", "--year", "2021", "--html", str(out))
     page = out.read_text(encoding="utf-8")
@@ -177,7 +182,7 @@ def test_html_escapes_every_title() -> None:
 
 
 # -- the web -------------------------------------------------------------------------------------------
-def test_api_serves_the_map_and_the_venue_page_draws_it(catalog: Path, tmp_path: Path) -> None:
+def test_api_serves_the_map_and_the_venue_page_draws_it(catalog: str | Path, tmp_path: Path) -> None:
     atlas = Atlas.open(catalog, hashing(tmp_path / "home"))
     server = LiveServer(atlas)
     try:
@@ -215,7 +220,7 @@ def test_api_serves_the_map_and_the_venue_page_draws_it(catalog: Path, tmp_path:
 
 
 # -- the page in a browser -----------------------------------------------------------------------------
-def test_the_venue_page_draws_the_map_and_its_tools_work(catalog: Path, tmp_path: Path, browser_context: Any) -> None:  # noqa: F811
+def test_the_venue_page_draws_the_map_and_its_tools_work(catalog: str | Path, tmp_path: Path, browser_context: Any) -> None:  # noqa: F811
     atlas = Atlas.open(catalog, hashing(tmp_path / "home"))
     server = LiveServer(atlas)
     page = browser_context.new_page()
@@ -268,7 +273,7 @@ def test_the_venue_page_draws_the_map_and_its_tools_work(catalog: Path, tmp_path
         atlas.close()
 
 
-def test_the_offline_file_draws_without_a_server(catalog: Path, tmp_path: Path, browser_context: Any) -> None:  # noqa: F811
+def test_the_offline_file_draws_without_a_server(catalog: str | Path, tmp_path: Path, browser_context: Any) -> None:  # noqa: F811
     out = tmp_path / "map.html"
     run(catalog, "--venue", "ICLR", "--year", "2021", "--html", str(out))
     page = browser_context.new_page()

@@ -310,8 +310,8 @@ def test_preview_reads_without_storing(atlas: Atlas) -> None:
 
 # -- the web import: paste, preview, store ---------------------------------------------------------------
 @pytest.fixture
-def client(tmp_path: Path, settings: Settings) -> Iterator[TestClient]:
-    with Atlas.open(tmp_path / "catalog.sqlite", settings) as atlas:
+def client(catalog_location: str | Path, settings: Settings) -> Iterator[TestClient]:
+    with Atlas.open(catalog_location, settings) as atlas:
         app = create_app(atlas, ServerOptions(allowed_hosts=("testserver",), csrf_secret="test-secret"))
         with TestClient(app, base_url=BASE) as c:
             yield c

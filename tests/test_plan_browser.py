@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from _web_helpers import LiveServer, browser_context, shoot  # noqa: F401 (fixture)
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Filters, Settings
 from paperatlas.services import library
@@ -20,10 +21,10 @@ DATA = Path(__file__).parent / "data" / "programme"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("plan-live")
     settings = Settings(home=folder / "home")
-    with Atlas.open(folder / "catalog.sqlite", settings) as atlas:
+    with Atlas.open(catalogs.new(folder), settings) as atlas:
         ingest_paths(atlas, [DATA / "iclr2023_papers.jsonl"])
         ids = {p.title.split()[0]: p.id for p in atlas.store.papers.list(Filters(venue="ICLR", year=2023), limit=None)}
         service.import_programme(atlas, DATA / "iclr2023_programme.csv", "ICLR", 2023, tz="Africa/Kigali")

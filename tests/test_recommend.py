@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Filters, InvalidInput, NotFound
 from paperatlas.cli import cli
@@ -70,29 +71,28 @@ def test_linear_svm_separates_the_profile_from_the_rest() -> None:
 
 # -- on a catalog ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def samples(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> str | Path:
     """The sample listings with a (fast, model-free) semantic index, built once and copied."""
     from paperatlas import Settings
 
     folder = tmp_path_factory.mktemp("samples")
-    with Atlas.open(folder / "catalog.sqlite", Settings(home=folder, embedder="hashing")) as atlas:
+    location = catalogs.new(folder)
+    with Atlas.open(location, Settings(home=folder, embedder="hashing")) as atlas:
         ingest_samples(atlas)
         atlas.indexes.sync_vectors()
         atlas.indexes.sync_terms()
-    return folder
+    return location
 
 
 @pytest.fixture
-def rec(samples: Path, tmp_path: Path) -> Atlas:
-    import shutil
-
+def rec(samples: str | Path, tmp_path: Path, catalogs: CatalogMaker) -> Atlas:
     from paperatlas import Settings
 
-    shutil.copy(samples / "catalog.sqlite", tmp_path / "catalog.sqlite")
-    shutil.copytree(samples / "catalog.sqlite.index", tmp_path / "catalog.sqlite.index")
-    atlas = Atlas.open(tmp_path / "catalog.sqlite", Settings(home=tmp_path, embedder="hashing"))
+    location = catalogs.copy(samples, tmp_path)
+    atlas = Atlas.open(location, Settings(home=tmp_path, embedder="hashing"))
     yield atlas
     atlas.close()
+    catalogs.drop(location)
 
 
 def _ids(atlas: Atlas, query: str, k: int = 3) -> list[str]:
@@ -237,10 +237,10 @@ def test_cli_library_import_of_my_papers_into_a_list_then_recommend(rec: Atlas, 
     assert data["profile"] == "list:mine" and len(data["hits"]) == 3 and all(h["why"] for h in data["hits"])
 
 
-def test_term_only_ranking_says_so_without_vectors(tmp_path: Path, settings: object) -> None:
+def test_term_only_ranking_says_so_without_vectors(tmp_path: Path, catalog_location: str | Path) -> None:
     from paperatlas import Settings
 
-    with Atlas.open(tmp_path / "c.sqlite", Settings(home=tmp_path, embedder="no-such-embedder-for-test")) as atlas:
+    with Atlas.open(catalog_location, Settings(home=tmp_path, embedder="no-such-embedder-for-test")) as atlas:
         path = tmp_path / "a.jsonl"
         topic = ["robots", "graphs"]
         rows = [{"title": f"Paper {i} on {topic[i % 2]}", "abstract": f"We study {topic[i % 2]} number {i}."} for i in range(40)]

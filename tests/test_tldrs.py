@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+from conftest import CatalogMaker
+
 from paperatlas import Atlas, Filters
 from paperatlas.services.catalog import export_papers
 from paperatlas.services.ingest import ingest_paths
@@ -63,8 +65,8 @@ def test_cards_get_the_source_tldr_or_the_contribution_sentence(atlas: Atlas, tm
     assert papers["A paper with no abstract"].id not in found
 
 
-def test_jsonl_export_carries_the_tldr_and_its_source_and_reads_back_the_same(atlas: Atlas, tmp_path: Path,
-                                                                               settings: Settings) -> None:
+def test_jsonl_export_carries_the_tldr_and_its_source_and_reads_back_the_same(
+        atlas: Atlas, tmp_path: Path, settings: Settings, new_catalogs: CatalogMaker) -> None:
     ingest_paths(atlas, [_listing(tmp_path)])
     first = _exported(atlas)
     assert first["Sparse attention for long documents"]["tldr"] == "Attention that skips most pairs."
@@ -75,7 +77,7 @@ def test_jsonl_export_carries_the_tldr_and_its_source_and_reads_back_the_same(at
 
     dump = tmp_path / "export.jsonl"
     dump.write_text("".join(json.dumps(line) + "\n" for line in first.values()), encoding="utf-8")
-    with Atlas.open(tmp_path / "fresh.sqlite", settings) as fresh:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as fresh:
         [report] = ingest_paths(fresh, [dump])
         assert report.ok, report.error
         again = _exported(fresh)
@@ -84,7 +86,8 @@ def test_jsonl_export_carries_the_tldr_and_its_source_and_reads_back_the_same(at
 
 
 
-def test_cards_and_the_paper_page_show_the_tldr_and_whose_it_is(tmp_path: Path, settings: Settings) -> None:
+def test_cards_and_the_paper_page_show_the_tldr_and_whose_it_is(catalog_location: str | Path, tmp_path: Path,
+                                                                settings: Settings) -> None:
     from starlette.testclient import TestClient
 
     from paperatlas.web import ServerOptions, create_app
@@ -93,7 +96,7 @@ def test_cards_and_the_paper_page_show_the_tldr_and_whose_it_is(tmp_path: Path, 
     rows = [json.loads(line) for line in listing.read_text(encoding="utf-8").splitlines()]
     rows[0]["tldr"] = "Attention that skips <b>most</b> pairs."  # listing text is escaped where shown
     listing.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with Atlas.open(tmp_path / "web.sqlite", settings) as atlas:
+    with Atlas.open(catalog_location, settings) as atlas:
         ingest_paths(atlas, [listing])
         app = create_app(atlas, ServerOptions(allowed_hosts=("testserver",)))
         with TestClient(app, base_url="http://testserver") as client:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Filters, Settings
 from paperatlas.cli import cli
@@ -136,11 +137,12 @@ def test_export_holds_the_whole_library(made: dict[str, Any]) -> None:
     assert sorted(set(data["sources"].values())) == NAMES
 
 
-def test_round_trip_into_a_fresh_catalog_of_moved_copies(made: dict[str, Any], tmp_path: Path, settings: Settings) -> None:
+def test_round_trip_into_a_fresh_catalog_of_moved_copies(made: dict[str, Any], tmp_path: Path, settings: Settings,
+                                                         new_catalogs: CatalogMaker) -> None:
     a: Atlas = made["atlas"]
     text = _export(a)
     wanted = _library(a)
-    with Atlas.open(tmp_path / "b.sqlite", settings) as b:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as b:
         _ingest_copies(b, tmp_path / "elsewhere", NAMES[::-1])  # another folder, names and order
         assert library.library(b).starred == [] and review.decisions(b) == []
         report = import_library(b, io.StringIO(text))
@@ -182,14 +184,14 @@ def _paperatlas(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "paperatlas", *args], capture_output=True, text=True, timeout=600)
 
 
-def test_the_cli_round_trip(made: dict[str, Any], tmp_path: Path, settings: Settings) -> None:
+def test_the_cli_round_trip(made: dict[str, Any], tmp_path: Path, settings: Settings, new_catalogs: CatalogMaker) -> None:
     a: Atlas = made["atlas"]
     file = tmp_path / "library.json"
     run = CliRunner().invoke
-    result = run(cli, ["library", "export", str(file), "--db", str(a.store.path), "--json"])
+    result = run(cli, ["library", "export", str(file), "--db", a.store.location, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"file": str(file), **EXPORTED}
-    b_path = tmp_path / "b.sqlite"
+    b_path = new_catalogs.new(tmp_path)
     with Atlas.open(b_path, settings) as b:
         _ingest_copies(b, tmp_path / "elsewhere", NAMES[2:] + NAMES[:2])
     result = run(cli, ["library", "import", str(file), "--db", str(b_path), "--json"])
@@ -208,9 +210,10 @@ def test_the_cli_round_trip(made: dict[str, Any], tmp_path: Path, settings: Sett
         assert _partition(b) == _partition(a)
 
 
-def test_importing_twice_adds_nothing_the_second_time(made: dict[str, Any], tmp_path: Path, settings: Settings) -> None:
+def test_importing_twice_adds_nothing_the_second_time(made: dict[str, Any], tmp_path: Path, settings: Settings,
+                                                     new_catalogs: CatalogMaker) -> None:
     text = _export(made["atlas"])
-    with Atlas.open(tmp_path / "b.sqlite", settings) as b:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as b:
         _ingest_copies(b, tmp_path / "elsewhere", NAMES)
         import_library(b, io.StringIO(text))
         before = _state(b)
@@ -231,11 +234,12 @@ def test_import_into_the_catalog_it_came_from_changes_nothing(made: dict[str, An
     assert _state(a) == before
 
 
-def test_papers_the_catalog_lacks_are_reported_not_fatal(atlas: Atlas, tmp_path: Path, settings: Settings) -> None:
+def test_papers_the_catalog_lacks_are_reported_not_fatal(atlas: Atlas, tmp_path: Path, settings: Settings,
+                                                         new_catalogs: CatalogMaker) -> None:
     """Catalog B read only three of the five listings: what names the other two is reported."""
     lacking = [n for n in NAMES if n.startswith(("000_", "002_"))]  # the two ICLR 2021 listings
     kept = [n for n in NAMES if n not in lacking]
-    with Atlas.open(tmp_path / "b.sqlite", settings) as b:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as b:
         _ingest_copies(b, tmp_path / "elsewhere", kept)
         titles_in_b = {p.title.lower() for p in b.store.papers.iter(Filters())}
         ingest_samples(atlas)
@@ -284,10 +288,11 @@ def test_papers_the_catalog_lacks_are_reported_not_fatal(atlas: Atlas, tmp_path:
 
 # -- bad input -------------------------------------------------------------------------------------
 @pytest.fixture
-def b_with_library(tmp_path: Path, settings: Settings, made: dict[str, Any]) -> Iterator[tuple[Atlas, str]]:
+def b_with_library(tmp_path: Path, settings: Settings, made: dict[str, Any],
+                   new_catalogs: CatalogMaker) -> Iterator[tuple[Atlas, str]]:
     """Catalog B with the samples and a small library of its own, and A's export."""
     text = _export(made["atlas"])
-    with Atlas.open(tmp_path / "b.sqlite", settings) as b:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as b:
         _ingest_copies(b, tmp_path / "elsewhere", NAMES)
         first = b.store.papers.list(Filters(), limit=2)
         library.star(b, first[0].id)
@@ -341,7 +346,7 @@ def test_bad_input_on_the_command_line(
     before = _state(b)
     file = tmp_path / "bad.json"
     file.write_text(make(text))
-    result = CliRunner().invoke(cli, ["library", "import", str(file), "--db", str(b.store.path)])
+    result = CliRunner().invoke(cli, ["library", "import", str(file), "--db", b.store.location])
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and message in result.output and "hint:" in result.output
     assert "Traceback" not in result.output
@@ -400,16 +405,17 @@ def test_backup_never_overwrites(atlas: Atlas, tmp_path: Path) -> None:
     ingest_samples(atlas)
     dest = tmp_path / "taken.sqlite"
     dest.write_bytes(b"something precious")
-    result = CliRunner().invoke(cli, ["backup", str(dest), "--db", str(atlas.store.path)])
+    result = CliRunner().invoke(cli, ["backup", str(dest), "--db", atlas.store.location])
     assert result.exit_code == 1
     assert "error:" in result.output and "exists" in result.output and "hint:" in result.output
     assert dest.read_bytes() == b"something precious"
 
 
-def test_not_interested_marks_travel_with_the_library(tmp_path: Path, settings: Settings) -> None:
+def test_not_interested_marks_travel_with_the_library(tmp_path: Path, settings: Settings,
+                                                      new_catalogs: CatalogMaker) -> None:
     from paperatlas.recommend import set_not_interested
 
-    with Atlas.open(tmp_path / "a.sqlite", settings) as a:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as a:
         ingest_samples(a)
         pids = sorted(a.store.papers.ids_matching(Filters()))[:3]
         library.set_stars(a, pids[:1])
@@ -417,7 +423,7 @@ def test_not_interested_marks_travel_with_the_library(tmp_path: Path, settings: 
         buf = io.StringIO()
         assert export_library(a, buf)["feedback"] == 1
         titles = {a.store.papers.get(pids[1]).title}
-    with Atlas.open(tmp_path / "b.sqlite", settings) as b:
+    with Atlas.open(new_catalogs.new(tmp_path), settings) as b:
         ingest_samples(b)
         report = import_library(b, io.StringIO(buf.getvalue()))
         assert report.added["feedback"] == 1
@@ -425,15 +431,15 @@ def test_not_interested_marks_travel_with_the_library(tmp_path: Path, settings: 
         assert kind == "not_interested" and b.store.papers.get(pid).title in titles
 
 
-def test_migrate_copies_the_whole_catalog_and_refuses_a_catalog_that_is_not_empty(tmp_path: Path,
-                                                                                    settings: Settings) -> None:
-    source = tmp_path / "source.sqlite"
+def test_migrate_copies_the_whole_catalog_and_refuses_a_catalog_that_is_not_empty(
+        tmp_path: Path, settings: Settings, new_catalogs: CatalogMaker) -> None:
+    source = new_catalogs.new(tmp_path)
     with Atlas.open(source, settings) as atlas:
         ingest_samples(atlas)
         first = atlas.store.papers.list(Filters(), limit=1)[0].id
         library.star(atlas, first)
         papers = atlas.store.papers.count(Filters())
-    target = tmp_path / "target.sqlite"
+    target = new_catalogs.new(tmp_path)
     run = CliRunner().invoke(cli, ["migrate", "--db", str(source), "--to", str(target), "--json"], catch_exceptions=False)
     assert run.exit_code == 0, run.output
     tables = json.loads(run.output)["tables"]

@@ -278,8 +278,8 @@ def run(*args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-def test_cli_watch_add_list_check_seen_remove(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.sqlite")
+def test_cli_watch_add_list_check_seen_remove(catalog_location: str | Path, tmp_path: Path) -> None:
+    db = str(catalog_location)
     code, out, err = run("watch", "add", "rl", "reinforcement learning", "--venue", "ICLR", "--db", db, "--json")
     assert code == 0, err
     assert json.loads(out)["filters"] == {"venue": "ICLR"} and json.loads(out)["kind"] == "query"

@@ -13,7 +13,8 @@ from typing import Any
 
 import anyio
 import pytest
-from _web_helpers import SAMPLE_PAPERS, SAMPLES, build_seeded, copy_catalog
+from _web_helpers import SAMPLE_PAPERS, SAMPLES, build_seeded
+from conftest import CatalogMaker
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -29,19 +30,21 @@ ERROR_FIELDS = {"status", "message", "hint"}
 
 
 @pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded_file(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> str | Path:
     folder = tmp_path_factory.mktemp("seeded")
-    return build_seeded(folder / "catalog.sqlite", Settings(home=folder / "home"))
+    return build_seeded(catalogs.new(folder), Settings(home=folder / "home"))
 
 
 @pytest.fixture
-def db_path(seeded_file: Path, tmp_path: Path) -> Path:
+def db_path(seeded_file: str | Path, tmp_path: Path, catalogs: CatalogMaker) -> Iterator[str | Path]:
     """A fresh copy of the seeded catalog for each test (library writes stay in the test)."""
-    return copy_catalog(seeded_file, tmp_path / "catalog.sqlite")
+    copy = catalogs.copy(seeded_file, tmp_path)
+    yield copy
+    catalogs.drop(copy)
 
 
 @contextmanager
-def open_client(db_path: Path, settings: Settings, **options: Any) -> Iterator[TestClient]:
+def open_client(db_path: str | Path, settings: Settings, **options: Any) -> Iterator[TestClient]:
     """The app over the catalog at ``db_path`` (opened with ``settings``); the Atlas is closed
     after the app stops, as ``paperatlas serve`` does."""
     with Atlas.open(db_path, settings) as atlas:
@@ -51,7 +54,7 @@ def open_client(db_path: Path, settings: Settings, **options: Any) -> Iterator[T
 
 
 @pytest.fixture
-def client(db_path: Path, settings: Settings) -> Iterator[TestClient]:
+def client(db_path: str | Path, settings: Settings) -> Iterator[TestClient]:
     with open_client(db_path, settings) as c:
         yield c
 
@@ -336,7 +339,7 @@ def test_host_header_must_name_this_server(client: TestClient) -> None:
     assert client.get("/api/library").status_code == 200  # "testserver", allowed by ServerOptions.allowed_hosts
 
 
-def test_shared_mode_is_read_only_without_the_token(db_path: Path, settings: Settings) -> None:
+def test_shared_mode_is_read_only_without_the_token(db_path: str | Path, settings: Settings) -> None:
     with open_client(db_path, settings, shared=True, token="s3cret") as client:
         pid = some_ids(client, 1)[0]
         assert client.get("/").status_code == 200 and client.get(f"/paper/{pid}").status_code == 200
@@ -357,7 +360,7 @@ def test_shared_mode_is_read_only_without_the_token(db_path: Path, settings: Set
 
 
 # -- limits and errors ---------------------------------------------------------------------------------
-def test_request_size_limits(db_path: Path, settings: Settings) -> None:
+def test_request_size_limits(db_path: str | Path, settings: Settings) -> None:
     with open_client(db_path, settings, max_upload_bytes=64 * 1024) as client:
         pid = some_ids(client, 1)[0]
         h = writer(client)
@@ -398,7 +401,7 @@ def test_web_settings_come_from_the_catalog_settings_and_the_options(_home: Path
     assert (ws.shared, ws.token, ws.queue_wait_s) == (True, "t", 0.3)
 
 
-def test_page_size_and_search_mode_settings_reach_the_pages(db_path: Path, _home: Path) -> None:
+def test_page_size_and_search_mode_settings_reach_the_pages(db_path: str | Path, _home: Path) -> None:
     with open_client(db_path, Settings(home=_home, page_size=7, search_mode="keyword")) as client:
         data = client.get("/api/search", params={"q": "diffusion"}).json()
         assert data["k"] == 7 and len(data["hits"]) == 7
@@ -532,12 +535,13 @@ def test_batch_search(client: TestClient) -> None:
 
 # -- search modes: auto, hybrid and semantic over the embedded sample catalog ---------------------------
 @pytest.fixture(scope="module")
-def embedded(seeded_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
+def embedded(seeded_file: str | Path, tmp_path_factory: pytest.TempPathFactory,
+             catalogs: CatalogMaker) -> tuple[str | Path, Settings]:
     """The sample catalog with every paper embedded by the real model (about a minute), and the
     settings whose home holds the prepared model."""
     folder = tmp_path_factory.mktemp("embedded")
     settings = Settings(home=folder / "home")
-    path = copy_catalog(seeded_file, folder / "catalog.sqlite")
+    path = catalogs.copy(seeded_file, folder)
     with Atlas.open(path, settings) as atlas:
         assert atlas.indexes.sync_vectors() == SAMPLE_PAPERS
         assert atlas.indexes.coverage() == 1.0
@@ -545,10 +549,13 @@ def embedded(seeded_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
 
 
 @pytest.fixture
-def embedded_client(embedded: tuple[Path, Settings], tmp_path: Path) -> Iterator[TestClient]:
+def embedded_client(embedded: tuple[str | Path, Settings], tmp_path: Path,
+                    catalogs: CatalogMaker) -> Iterator[TestClient]:
     path, settings = embedded
-    with open_client(copy_catalog(path, tmp_path / "embedded.sqlite"), settings) as c:
+    copy = catalogs.copy(path, tmp_path)
+    with open_client(copy, settings) as c:
         yield c
+    catalogs.drop(copy)
 
 
 def page_ids(client: TestClient, **params: Any) -> list[str]:

@@ -1,5 +1,5 @@
 """Author pages, read links, the venue page's paper list (sorts, has-code, paging, track and
-session filters) through Starlette's TestClient over a real SQLite catalog.
+session filters) through Starlette's TestClient over a real catalog (of the store ``--store`` selects).
 
 The catalog is a small JSON Lines listing written for these tests (``_page_records.py``, no outside source):
 two venues, tracks, sessions, popularity counters on some papers, code on some, and one author
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from _page_records import RECORDS, write_listing
+from conftest import CatalogMaker
 from starlette.testclient import TestClient
 
 from paperatlas import Atlas, Settings
@@ -33,20 +34,23 @@ ORDER_BY_TITLE = ["Apple Orchards Of Gradients", "Banana Diffusion Models At Sca
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def catalog(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> tuple[str | Path, Path]:
+    """The catalog's location, and the folder of its listing and home."""
     folder = tmp_path_factory.mktemp("pages")
     listing = write_listing(folder / "listing.jsonl", RECORDS)
-    with Atlas.open(folder / "catalog.sqlite", Settings(home=folder / "home")) as atlas:
+    location = catalogs.new(folder)
+    with Atlas.open(location, Settings(home=folder / "home")) as atlas:
         report = ingest_paths(atlas, [listing])[0]
         assert report.ok and report.new == len(RECORDS), report
         atlas.settle(60)
         atlas.indexes.sync_keyword()
-    return folder
+    return location, folder
 
 
 @pytest.fixture(scope="module")
-def client(catalog: Path) -> Iterator[TestClient]:
-    with Atlas.open(catalog / "catalog.sqlite", Settings(home=catalog / "home")) as atlas:
+def client(catalog: tuple[str | Path, Path]) -> Iterator[TestClient]:
+    location, folder = catalog
+    with Atlas.open(location, Settings(home=folder / "home")) as atlas:
         app = create_app(atlas, ServerOptions(allowed_hosts=("testserver",)))
         with TestClient(app, base_url=BASE) as c:
             yield c

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 from _web_helpers import LiveServer, browser_context, build_seeded, shoot  # noqa: F401 (fixture)
+from conftest import CatalogMaker
 
 from paperatlas import Atlas, Settings
 from paperatlas.services.ingest import ingest_paths
@@ -72,10 +73,10 @@ def hostile_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, hostile_file: Path) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, hostile_file: Path, catalogs: CatalogMaker) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("xss")
     settings = Settings(home=folder / "home")
-    db = build_seeded(folder / "catalog.sqlite", settings)
+    db = build_seeded(catalogs.new(folder), settings)
     with Atlas.open(db, settings) as atlas:
         report = ingest_paths(atlas, [hostile_file])[0]
         assert report.ok and report.found == len(PAYLOADS) and report.new == len(PAYLOADS), report

@@ -8,13 +8,14 @@ links) — none may become a link, on any page or in the API.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
+from _catalog_helpers import sql
 from _web_helpers import LiveServer, browser_context  # noqa: F401 (fixture)
+from conftest import CatalogMaker
 from test_xss import HOOK, PAYLOADS, assert_inert
 
 from paperatlas import Atlas, Settings
@@ -36,21 +37,19 @@ def records() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("xss-pages")
     listing = folder / "hostile.jsonl"
     listing.write_text("".join(json.dumps(r) + "\n" for r in records()))
-    settings, db = Settings(home=folder / "home"), folder / "catalog.sqlite"
+    settings, db = Settings(home=folder / "home"), catalogs.new(folder)
     with Atlas.open(db, settings) as atlas:
         report = ingest_paths(atlas, [listing])[0]
         assert report.ok and report.new == len(PAYLOADS), report
         atlas.settle(60)
         atlas.indexes.sync_keyword()
-    # what ingest would refuse, written into the file directly: every paper's links and ids hostile
-    with sqlite3.connect(db) as con:
+        # what ingest would refuse, written into the catalog directly: every paper's links and ids hostile
         links = {f"kind{i}": url for i, url in enumerate(BAD_URLS)} | {"pdf": BAD_URLS[0], "forum": BAD_URLS[3]}
-        con.execute("UPDATE papers SET links = ?, ids = ?", (json.dumps(links), json.dumps(BAD_IDS)))
-    con.close()
+        sql(atlas, "UPDATE papers SET links = ?, ids = ?", (json.dumps(links), json.dumps(BAD_IDS)))
     with Atlas.open(db, settings) as atlas:
         server = LiveServer(atlas)
         yield server
