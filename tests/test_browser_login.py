@@ -20,9 +20,9 @@ from paperatlas.web import ServerOptions
 
 
 @pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[LiveServer, Atlas]]:
+def shared(tmp_path: Path, catalog_location: str | Path) -> Iterator[tuple[LiveServer, Atlas]]:
     settings = Settings(home=tmp_path / "home")
-    with Atlas.open(tmp_path / "catalog.sqlite", settings) as atlas:
+    with Atlas.open(catalog_location, settings) as atlas:
         ingest_paths(atlas, [jsonl_file(tmp_path / "papers.jsonl", 5)])
         atlas.settle(60)
         server = LiveServer(atlas, ServerOptions(shared=True, token="owner-secret"))

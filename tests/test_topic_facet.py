@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 from _search_helpers import ids_by_record, ingest_records
-from _web_helpers import LiveServer, build_seeded, copy_catalog
+from _web_helpers import LiveServer, build_seeded
 from click.testing import CliRunner
+from conftest import CatalogMaker
 from test_keyword import FILTER_CORPUS
 
 from paperatlas import Atlas, Filters, Settings
@@ -94,21 +95,23 @@ def test_topic_is_a_filter_field_of_the_query(text: str, topic: str | None, term
 
 # -- resolution through real stored maps ----------------------------------------------------------------
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded(tmp_path_factory: pytest.TempPathFactory, catalogs: CatalogMaker) -> str | Path:
     folder = tmp_path_factory.mktemp("topics")
-    path = build_seeded(folder / "catalog.sqlite", hashing(folder / "home"))
+    path = build_seeded(catalogs.new(folder), hashing(folder / "home"))
     with Atlas.open(path, hashing(folder / "home")) as atlas:
         atlas.indexes.sync_vectors()
     return path
 
 
 @pytest.fixture
-def catalog(seeded: Path, tmp_path: Path) -> Path:
-    return copy_catalog(seeded, tmp_path / "catalog.sqlite")
+def catalog(seeded: str | Path, tmp_path: Path, catalogs: CatalogMaker) -> Iterator[str | Path]:
+    location = catalogs.copy(seeded, tmp_path)
+    yield location
+    catalogs.drop(location)
 
 
 @pytest.fixture
-def mapped(catalog: Path, tmp_path: Path) -> Iterator[tuple[Atlas, TopicMap]]:
+def mapped(catalog: str | Path, tmp_path: Path) -> Iterator[tuple[Atlas, TopicMap]]:
     """The catalog open, ICLR 2021's map built and stored."""
     with Atlas.open(catalog, hashing(tmp_path / "home")) as atlas:
         yield atlas, maps.venue_map(atlas, "ICLR", 2021).map
@@ -158,7 +161,7 @@ def test_bad_topics_and_missing_maps_say_what_to_do(mapped: tuple[Atlas, TopicMa
         topics.resolve(atlas, Filters(venue="ICLR", year=2021, topic="#nope"))
 
 
-def test_no_map_stored_at_all(catalog: Path, tmp_path: Path) -> None:
+def test_no_map_stored_at_all(catalog: str | Path, tmp_path: Path) -> None:
     with Atlas.open(catalog, hashing(tmp_path / "home")) as atlas:
         with pytest.raises(NotFound, match="no topic map is stored for ICLR 2021") as caught:
             search(atlas, "", filters=Filters(venue="ICLR", year=2021, topic="policy"))
@@ -195,7 +198,7 @@ def test_the_topic_facet_counts_the_matches_of_each_broad_topic(mapped: tuple[At
     assert narrowed.total == n and narrowed.facets["topic"] == [(label, n)]
 
 
-def test_cli_search_topic(mapped: tuple[Atlas, TopicMap], catalog: Path) -> None:
+def test_cli_search_topic(mapped: tuple[Atlas, TopicMap], catalog: str | Path) -> None:
     atlas, topic_map = mapped
     broad = max(topic_map.topics(), key=lambda c: c.size)
     atlas.close()
