@@ -11,9 +11,10 @@ imports at once must not interleave (SQLite's ``BEGIN IMMEDIATE`` does the same)
 do not take it: they lock only the paper they touch (``FOR KEY SHARE``), so a star is not
 delayed by an import that merges other papers.
 
-Any lost connection (the server restarted, the network went away) becomes one ``CatalogError``
-naming the catalog's URL without its password; the pool checks a connection before handing it
-out, so the next call after the server is back works.
+Any lost connection (the server restarted, the network went away) becomes one
+``CatalogUnavailable`` (a ``CatalogError``; HTTP 503) naming the catalog's URL without its
+password; the pool checks a connection before handing it out and replaces broken ones, so the
+next call after the server is back works without restarting paperatlas.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ... import deadline
-from ...errors import CatalogError, InvalidInput, WriteBusy
+from ...errors import CatalogError, CatalogUnavailable, InvalidInput, WriteBusy
 from . import migrations
 
 POOL_MAX = 8  # connections per process: the web server's workers, the search pool, a warm-up thread
@@ -129,11 +130,11 @@ class Database:
     # -- errors ------------------------------------------------------------------------------
     @contextmanager
     def guard(self) -> Iterator[None]:
-        """A failure of the server or of the connection becomes one CatalogError."""
+        """A failure of the server or of the connection becomes one CatalogUnavailable."""
         try:
             yield
         except PoolTimeout as exc:
-            raise CatalogError(f"cannot reach the catalog server {self.shown}: {_first_line(exc)}",
+            raise CatalogUnavailable(f"cannot reach the catalog server {self.shown}: {_first_line(exc)}",
                                hint=UNREACHABLE_HINT + "; paperatlas reconnects on the next request") from None
         except psycopg.DataError as exc:
             if "NUL" not in str(exc):
@@ -141,7 +142,7 @@ class Database:
             raise InvalidInput("text with a NUL character (\\0) cannot be stored in a PostgreSQL catalog",
                                hint="remove the character and try again") from None
         except psycopg.OperationalError as exc:
-            raise CatalogError(f"the catalog server {self.shown} failed: {_first_line(exc)}",
+            raise CatalogUnavailable(f"the catalog server {self.shown} failed: {_first_line(exc)}",
                                hint="nothing of the unfinished change was kept; try again once the server is back"
                                     " (paperatlas reconnects by itself)") from None
 
