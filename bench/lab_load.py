@@ -67,6 +67,7 @@ INGEST_FILES = ["iclr2023", "nips2024", "nips2023", "iclr2022", "icml2025", "icl
 class Run:
     label: str
     search: list[float] = field(default_factory=list)
+    server: list[float] = field(default_factory=list)  # searches' own time in the server (Server-Timing)
     write: list[float] = field(default_factory=list)
     shed: int = 0
     errors: Counter[str] = field(default_factory=Counter)
@@ -140,6 +141,8 @@ def counted(run: Run, r: httpx.Response | None, exc: Exception | None, kind: str
         run.errors[f"{kind} {type(exc).__name__}: {str(exc)[:80]}"] += 1
     elif r is not None and r.status_code == 200:
         (run.search if kind == "search" else run.write).append(ms)
+        if kind == "search" and "dur=" in r.headers.get("server-timing", ""):
+            run.server.append(float(r.headers["server-timing"].split("dur=")[1].split(",")[0]))
     elif r is not None and r.status_code == 503 and "retry-after" in r.headers:
         run.shed += 1
     elif r is not None:
@@ -265,17 +268,18 @@ def measure(label: str, location: str, home: Path, workers: int, args: argparse.
 
 def report(runs: list[Run], clients: int, seconds: float) -> None:
     print(f"\n{clients} clients x {seconds:.0f} s, {WRITE_SHARE:.0%} library writes from {USERS} users, one ingest:")
-    head = (f"{'server':22} {'req/s':>6} {'search p50/p99 ms':>18} {'write p50/p99 ms':>17} {'errors':>6} {'shed':>6}"
-            f" {'fresh s':>8} {'probes s (median/max)':>22} {'stop s':>6}  ingest")
+    head = (f"{'server':22} {'req/s':>6} {'search p50/p99 ms':>18} {'(in server)':>12} {'write p50/p99 ms':>17}"
+            f" {'errors':>6} {'shed':>6} {'fresh s':>8} {'probes s (median/max)':>22} {'stop s':>6}  ingest")
     print(head)
     for r in runs:
         n = len(r.search) + len(r.write) + r.shed + sum(r.errors.values())
         s = f"{pct(r.search, 50):.0f}/{pct(r.search, 99):.0f}" if r.search else "-"
         w = f"{pct(r.write, 50):.0f}/{pct(r.write, 99):.0f}" if r.write else "-"
+        inside = f"{pct(r.server, 50):.0f}/{pct(r.server, 99):.0f}" if r.server else "-"
         fresh = f"{r.fresh_big:.1f}" if r.fresh_big is not None else "-"
         probes = (f"{statistics.median(r.fresh_small):.2f}/{max(r.fresh_small):.2f} ({len(r.fresh_small)})"
                   if r.fresh_small else "-")
-        print(f"{r.label:22} {n / seconds:6.0f} {s:>18} {w:>17} {sum(r.errors.values()):6d} {r.shed:6d} {fresh:>8}"
+        print(f"{r.label:22} {n / seconds:6.0f} {s:>18} {inside:>12} {w:>17} {sum(r.errors.values()):6d} {r.shed:6d} {fresh:>8}"
               f" {probes:>22} {r.stop_s:6.1f}  {r.ingest}")
     for r in runs:
         for kind, n in r.errors.most_common(5):

@@ -162,6 +162,14 @@ def test_one_csrf_secret_for_every_worker(served: Served) -> None:
     assert len(tokens) == 1
 
 
+def test_a_worker_that_dies_is_replaced(served: Served) -> None:
+    first = served.workers()
+    os.kill(first[0], signal.SIGKILL)
+    wait_for(lambda: len(served.workers()) == 2 and first[0] not in served.workers(), "a new worker in its place")
+    assert all(search_total(served.base, "learning") > 0 for _ in range(10))
+    assert served.proc.poll() is None
+
+
 def test_a_reader_process_finds_what_the_writer_indexed(pg_url: str, tmp_path: Path) -> None:
     """The two roles in one test process: the reader imports (as a worker does), the writer's
     follow thread indexes it, the reader's next searches find it; the reader never writes."""

@@ -113,6 +113,8 @@ def serve_processes(settings: Settings, options: ServerOptions, processes: int) 
     follower: threading.Thread | None = None
     try:
         atlas.indexes.sync_keyword()  # the workers open the index this builds: before they start
+        if stop.is_set():  # stopped while building
+            return 0
         follower = threading.Thread(target=atlas.indexes.follow_keyword, args=(stop,), name="paperatlas-keyword-writer",
                                     daemon=True)
         follower.start()

@@ -13,9 +13,9 @@ when the parent has committed.
 Stopping: SIGTERM or SIGINT to the parent sends SIGTERM to every worker (each cancels its running
 core calls, so an import rolls back, and finishes open requests for up to ``GRACEFUL_S``); a
 worker still there after ``STOP_S`` is killed. A worker whose parent disappears (``kill -9``)
-stops itself within a second. A worker that dies is started again, unless it dies within
-``START_GRACE_S`` of its start (it cannot open the catalog, say): then the server stops with its
-message rather than restart it forever.
+stops itself within a second. A worker that dies is started again, unless it exits with an
+error within ``START_GRACE_S`` of its start (it cannot open the catalog, say): then the server
+stops with its message rather than restart it forever.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class Supervisor:
                     code = proc.poll()
                     if code is None:
                         continue
-                    if time.monotonic() - started < START_GRACE_S:
+                    if code > 0 and time.monotonic() - started < START_GRACE_S:  # it gave up, not killed
                         log.error("worker %d ended at its start (exit code %s): stopping the server", proc.pid, code)
                         failed = 1
                         stop.set()
