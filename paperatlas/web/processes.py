@@ -13,9 +13,10 @@ when the parent has committed.
 Stopping: SIGTERM or SIGINT to the parent sends SIGTERM to every worker (each cancels its running
 core calls, so an import rolls back, and finishes open requests for up to ``GRACEFUL_S``); a
 worker still there after ``STOP_S`` is killed. A worker whose parent disappears (``kill -9``)
-stops itself within a second. A worker that dies is started again, unless it exits with an
-error within ``START_GRACE_S`` of its start (it cannot open the catalog, say): then the server
-stops with its message rather than restart it forever.
+stops itself within a second. A worker that dies is started again at once; one that fails at its
+start (the catalog server is down just then, say) is started again after 1, 2, 4 … 30 s, while
+the others serve; only when no worker could start ``MAX_START_FAILURES`` times in a row does the
+server stop, with their messages.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,9 @@ log = logging.getLogger("paperatlas.web")
 KEEP_ALIVE_S = 30
 GRACEFUL_S = 3  # on SIGTERM/SIGINT: how long open requests may take to finish before they are cancelled
 STOP_S = 15.0  # a worker not gone this long after SIGTERM is killed (graceful 3 s + shutdown waits of 5 s)
-START_GRACE_S = 10.0  # a worker ending this soon after its start would end again: the server stops
+START_GRACE_S = 10.0  # a worker ending with an error this soon after its start failed to start
+MAX_RETRY_S = 30.0  # the longest wait before starting again a worker that failed to start
+MAX_START_FAILURES = 5  # every worker failed to start this many times in a row (~30 s): the server stops
 PARENT_CHECK_S = 1.0  # how often a worker checks that its parent is still there
 
 
@@ -81,50 +84,79 @@ def worker_spec(location: str, settings: Settings, options: ServerOptions) -> by
     return json.dumps({"location": location, "settings": values, "options": asdict(options)}).encode()
 
 
+@dataclass
+class Slot:
+    """One worker's place: its process (None while waiting to start again), when it started,
+    how many starts in a row failed, and when to try again."""
+
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    failures: int = 0
+    retry_at: float = 0.0
+
+
 class Supervisor:
     """``processes`` workers on ``sock``, kept running until ``stop`` is set (``run``)."""
 
     def __init__(self, sock: socket.socket, spec: bytes, processes: int) -> None:
-        self.sock, self.spec, self.processes = sock, spec, processes
-        self.workers: list[tuple[subprocess.Popen[bytes], float]] = []
+        self.sock, self.spec = sock, spec
+        self.slots = [Slot() for _ in range(processes)]
 
-    def _start(self) -> tuple[subprocess.Popen[bytes], float]:
+    def _start(self, slot: Slot) -> None:
         fd = self.sock.fileno()
         proc = subprocess.Popen([sys.executable, "-m", "paperatlas.web.processes", str(fd)], stdin=subprocess.PIPE,
                                 stdout=subprocess.DEVNULL, pass_fds=(fd,))
         assert proc.stdin is not None
         proc.stdin.write(self.spec)  # the token and CSRF secret: a pipe only this worker reads
         proc.stdin.close()
-        return proc, time.monotonic()
+        slot.proc, slot.started = proc, time.monotonic()
 
     def run(self, stop: threading.Event) -> int:
-        """Serve until ``stop``; 0, or 1 when a worker kept failing at its start."""
-        failed = 0
+        """Serve until ``stop``; 0, or 1 when no worker could start ``MAX_START_FAILURES`` times."""
         try:
-            self.workers = [self._start() for _ in range(self.processes)]
+            for slot in self.slots:
+                self._start(slot)
             while not stop.wait(0.2):
-                for i, (proc, started) in enumerate(self.workers):
-                    code = proc.poll()
-                    if code is None:
-                        continue
-                    if code > 0 and time.monotonic() - started < START_GRACE_S:  # it gave up, not killed
-                        log.error("worker %d ended at its start (exit code %s): stopping the server", proc.pid, code)
-                        failed = 1
-                        stop.set()
-                        break
-                    log.warning("worker %d ended (exit code %s): starting another", proc.pid, code)
-                    self.workers[i] = self._start()
+                if self._tend(time.monotonic()):
+                    return 1
+            return 0
         finally:
             self.stop_all()
-        return failed
+
+    def _tend(self, now: float) -> bool:
+        """Start again what ended; True when every worker keeps failing at its start."""
+        for slot in self.slots:
+            if slot.proc is None:
+                if now >= slot.retry_at:
+                    self._start(slot)
+                continue
+            code = slot.proc.poll()
+            if code is None:
+                if now - slot.started >= START_GRACE_S:
+                    slot.failures = 0
+                continue
+            slot.proc = None
+            if code > 0 and now - slot.started < START_GRACE_S:  # it gave up at its start (the catalog is down?)
+                slot.failures += 1
+                slot.retry_at = now + min(MAX_RETRY_S, 2.0 ** (slot.failures - 1))
+                log.error("a worker could not start (exit code %s, %d times in a row): trying again in %.0f s",
+                          code, slot.failures, slot.retry_at - now)
+            else:  # killed, or ended after serving: at once
+                log.warning("a worker ended (exit code %s): starting another", code)
+                slot.retry_at = now
+        if all(slot.proc is None and slot.failures >= MAX_START_FAILURES for slot in self.slots):
+            log.error("no worker could start %d times in a row: stopping the server", MAX_START_FAILURES)
+            return True
+        return False
 
     def stop_all(self) -> None:
         """SIGTERM to every worker, SIGKILL to any still there after ``STOP_S``; all reaped."""
-        for proc, _ in self.workers:
+        procs = [slot.proc for slot in self.slots if slot.proc is not None]
+        for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         end = time.monotonic() + STOP_S
-        for proc, _ in self.workers:
+        for proc in procs:
             try:
                 proc.wait(timeout=max(0.0, end - time.monotonic()))
             except subprocess.TimeoutExpired:

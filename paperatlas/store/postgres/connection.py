@@ -85,6 +85,7 @@ class Database:
 
     def __init__(self, url: str, wait_s: float = WAIT_S) -> None:
         self.url = url
+        self.wait_s = wait_s
         self.shown = redact(url)
         self._local = threading.local()
         self.oid = self._migrate()
@@ -154,7 +155,7 @@ class Database:
         if bound is not None:
             yield bound
             return
-        with self.guard(), self.pool.connection() as conn:
+        with self.guard(), self.pool.connection(timeout=self._wait_s()) as conn:
             yield conn
 
     @contextmanager
@@ -170,7 +171,7 @@ class Database:
                 self._local.catalog = True
             yield bound
             return
-        with self.guard(), self.pool.connection() as conn, conn.transaction():
+        with self.guard(), self.pool.connection(timeout=self._wait_s()) as conn, conn.transaction():
             if catalog:
                 self._lock_catalog(conn, wait)
             self._local.conn, self._local.catalog = conn, catalog
@@ -178,6 +179,13 @@ class Database:
                 yield conn
             finally:
                 self._local.conn, self._local.catalog = None, False
+
+    def _wait_s(self) -> float:
+        """How long to wait for a connection: at most ``wait_s``, and within the caller's
+        ``deadline`` (a web request's budget), so a server that is down answers "cannot reach
+        the catalog server" before the request's budget runs out."""
+        left = deadline.remaining()
+        return self.wait_s if left is None else max(0.1, min(self.wait_s, 0.8 * left))
 
     def _lock_catalog(self, conn: Connection, wait: float | None) -> None:
         wait = deadline.remaining() if wait is None else wait
