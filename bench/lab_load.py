@@ -199,6 +199,8 @@ async def ingests(base: str, path: Path, titles: list[str], run: Run, end: float
     """The big ingest 3 s in, then one-paper imports every 5 s until the load ends; each timed
     from its answer to the first search that finds it."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
+    rng = random.Random(5)
+    vocabulary = sorted({w.capitalize() for t in titles for w in re.findall(r"[a-z]{5,}", t.casefold())})
     async with httpx.AsyncClient(timeout=1200, headers=headers) as client:
         await asyncio.sleep(INGEST_AT_S)
         t0 = time.perf_counter()
@@ -211,10 +213,18 @@ async def ingests(base: str, path: Path, titles: list[str], run: Run, end: float
         n = 0
         while time.perf_counter() < end:
             n += 1
-            title = f"Lab bench probe {n} {random.getrandbits(40):x} zq{os.getpid()}"
-            bib = f"@article{{probe{n}, title={{{title}}}, author={{Doe, Jane}}, journal={{Lab}}, year={{2025}}}}\n"
-            r = await client.post(f"{base}/api/ingest", files={"file": (f"probe{n}.bib", bib.encode())})
-            if r.status_code == 200:
+            # titles and authors unlike each other's: similar probes would be merged into one paper
+            title = f"{' '.join(rng.sample(vocabulary, 5))} zq{rng.getrandbits(40):x}"
+            bib = (f"@article{{probe{n}, title={{{title}}}, author={{Probe{n}, Alex{rng.getrandbits(20):x}}},"
+                   f" journal={{Lab {n}}}, year={{2025}}}}\n")
+            try:
+                r = await client.post(f"{base}/api/ingest", files={"file": (f"probe{n}.bib", bib.encode())}, timeout=60)
+            except httpx.HTTPError as exc:
+                run.errors[f"probe import {type(exc).__name__}: {str(exc)[:80]}"] += 1
+                continue
+            if r.status_code != 200:
+                run.errors[f"probe import HTTP {r.status_code}: {r.text[:100]}"] += 1
+            else:
                 fresh = await time_to_found(client, base, title)
                 if fresh is not None:
                     run.fresh_small.append(fresh)

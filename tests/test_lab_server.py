@@ -76,13 +76,19 @@ class Served:
         self.token = token
         self.proc = cli("serve", "--json", "--port", str(free_port()), "--workers", str(workers), "--token", token,
                         "--db", url, home=home)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert line, self.proc.stderr.read().decode() if self.proc.stderr else "serve printed nothing"
-        self.base = json.loads(line)["url"].rstrip("/")
-        wait_for(lambda: answers_at(f"{self.base}/api/formats"), "the server answering")
-        if workers > 1:  # one worker is the process itself
-            wait_for(lambda: len(self.workers()) == workers, f"{workers} workers running")
+        try:
+            assert self.proc.stdout is not None
+            line = self.proc.stdout.readline()
+            assert line, self.proc.stderr.read().decode() if self.proc.stderr else "serve printed nothing"
+            printed = json.loads(line)
+            assert printed["catalog"] == url and printed["workers"] == workers  # as given (no password in it here)
+            self.base = printed["url"].rstrip("/")
+            wait_for(lambda: answers_at(f"{self.base}/api/formats"), "the server answering")
+            if workers > 1:  # one worker is the process itself
+                wait_for(lambda: len(self.workers()) == workers, f"{workers} workers running")
+        except BaseException:
+            self.close()  # never leave a server behind
+            raise
 
     def workers(self) -> list[int]:
         return [pid for pid in descendants(self.proc.pid) if "paperatlas.web.processes" in cmdline(pid)]
@@ -93,8 +99,12 @@ class Served:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=SEEN_WITHIN_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def cmdline(pid: int) -> str:
@@ -188,6 +198,13 @@ def test_a_reader_process_finds_what_the_writer_indexed(pg_url: str, tmp_path: P
         finally:
             stop.set()
             follower.join()
+
+
+def test_the_printed_catalog_url_has_no_password() -> None:
+    from paperatlas.cli.serve import shown_catalog
+
+    assert shown_catalog("postgresql:/lab:s3cret@db:5432/papers") == "postgresql://lab@db:5432/papers"
+    assert shown_catalog("/data/c.sqlite") == "/data/c.sqlite"
 
 
 def test_sqlite_catalogs_are_served_by_one_process(tmp_path: Path) -> None:

@@ -74,10 +74,11 @@ def serve(host: str | None, port: int | None, db_path: Path | None, shared: bool
                                "a SQLite catalog is served by one process (paperatlas migrate --to URL copies it)")
     check_port(settings.host, settings.port)
     url = f"http://{settings.host}:{settings.port}/"
+    catalog = shown_catalog(settings.catalog)
     if as_json:
-        click.echo(json.dumps({"url": url, "catalog": settings.catalog, "shared": shared, "workers": processes}))
+        click.echo(json.dumps({"url": url, "catalog": catalog, "shared": shared, "workers": processes}))
     else:
-        err.print(f"paperatlas: {settings.catalog} at {url}" + ("  (shared, read-only without the token)" if shared else "")
+        err.print(f"paperatlas: {catalog} at {url}" + ("  (shared, read-only without the token)" if shared else "")
                   + (f"  ({processes} worker processes)" if processes > 1 else ""), markup=False)
     if processes == 1:
         atlas = Atlas.open(settings=settings)
@@ -94,6 +95,16 @@ def is_postgres(location: str) -> bool:
     """A PostgreSQL URL (also as ``--db`` hands it over: through pathlib, with one slash)."""
     scheme, sep, _ = location.partition(":/")
     return bool(sep) and scheme.lower() in POSTGRES_SCHEMES
+
+
+def shown_catalog(location: str) -> str:
+    """The catalog as printed: a PostgreSQL URL without its password, with its two slashes."""
+    if not is_postgres(location):
+        return location
+    from ..store.postgres.connection import redact
+
+    scheme, _, rest = location.partition(":")
+    return redact(f"{scheme}://{rest.lstrip('/')}")
 
 
 def serve_processes(settings: Settings, options: ServerOptions, processes: int) -> int:
