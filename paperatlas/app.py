@@ -39,12 +39,12 @@ POOL_THREADS = 2  # the parts of one search that overlap: facets beside ranking,
 class Atlas:
     """One open catalog: ``store``, ``indexes``, ``settings``; ``embedder()``, ``pool``, ``cached``."""
 
-    def __init__(self, store: Store, settings: Settings | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None, *, index_writer: bool = True) -> None:
         self.store = store
         self.user = 0  # whose library ``library`` is: 0, the catalog's owner
         self._root: Atlas | None = None  # for a user's view: the Atlas that owns the resources
         self.settings = settings or Settings()
-        self.indexes = Indexes(store, self.embedder)
+        self.indexes = Indexes(store, self.embedder, writer=index_writer)
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -54,11 +54,14 @@ class Atlas:
         self._warm_lock = threading.Lock()
 
     @classmethod
-    def open(cls, location: str | Path | None = None, settings: Settings | None = None, *, memory: bool = False) -> Atlas:
+    def open(cls, location: str | Path | None = None, settings: Settings | None = None, *, memory: bool = False,
+             index_writer: bool = True) -> Atlas:
         """The catalog at ``location`` (default: the settings' catalog), created and migrated if
-        needed; ``memory=True`` for a catalog that lives only as long as this object."""
+        needed; ``memory=True`` for a catalog that lives only as long as this object.
+        ``index_writer=False``: another process writes the derived index files (``Indexes``)."""
         settings = settings or Settings()
-        return cls(open_store(None if memory else (location or settings.catalog), home=settings.home), settings)
+        return cls(open_store(None if memory else (location or settings.catalog), home=settings.home), settings,
+                   index_writer=index_writer)
 
     @property
     def location(self) -> str:

@@ -10,6 +10,7 @@ PaperatlasError
 │   └── TransferError     a library export that cannot be imported (newer version, damaged)
 ├── NotFound              a paper id, list, file or resource that does not exist   CLI 1, HTTP 404
 ├── CatalogError          the catalog cannot be opened or used (newer version, damaged)  HTTP 500
+│   └── CatalogUnavailable  its server cannot be reached right now (it went away)  HTTP 503
 ├── EmbedderUnavailable   the embedding model or its runtime is not installed
 └── IndexBusy             another process holds a derived index; try again          HTTP 503
     └── WriteBusy         another write (an import) holds the catalog past the caller's wait
@@ -89,6 +90,11 @@ class NotFound(PaperatlasError):
 
 class CatalogError(PaperatlasError):
     """The catalog cannot be used (written by a newer version, damaged, not a catalog)."""
+
+
+class CatalogUnavailable(CatalogError):
+    """The catalog's server cannot be reached right now (stopped, restarting, network gone): the
+    request fails and a later one, once the server is back, works (HTTP 503, not 500)."""
 
 
 class EmbedderUnavailable(PaperatlasError):

@@ -45,7 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_size", 20, int, "Results per page in the web UI."),
     Setting("host", "127.0.0.1", str, "Interface `serve` listens on (127.0.0.1: this machine only)."),
     Setting("port", 8000, int, "Port `serve` listens on."),
-    Setting("workers", 4, int, "Core calls the web server runs at once."),
+    Setting("workers", 4, int, "Core calls the web server runs at once (threads, per process)."),
+    Setting("serve_processes", 1, int,
+            "Worker processes of `serve` (`--workers`; more than 1 needs a PostgreSQL catalog)."),
     Setting("time_budget_s", 5.0, float, "Longest a web request's core call may run before 503."),
     Setting("ingest_budget_s", 120.0, float, "Longest a web import may run before 503."),
     Setting("parse_workers", 2, int, "Processes that parse big ingests beside the writer."),
@@ -82,6 +84,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 4
+    serve_processes: int = 1
     time_budget_s: float = 5.0
     ingest_budget_s: float = 120.0
     parse_workers: int = 2

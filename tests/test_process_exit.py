@@ -258,3 +258,24 @@ def test_a_stopped_index_leaves_nothing_running_and_the_next_index_finishes(tmp_
     assert again.returncode == 0, again.stderr.decode()
     # resumes where the stopped run was: texts whose vectors it stored are not embedded again
     assert 0 < json.loads(again.stdout)["embedded"] <= 50
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_serve_with_workers_leaves_no_descendant(tmp_path: Path, pg_url: str, sig: int) -> None:
+    """``serve --workers 2`` (a PostgreSQL catalog): the parent stopped by SIGTERM/SIGINT stops its
+    workers; killed outright, its workers notice and stop by themselves."""
+    proc = cli("serve", "--json", "--port", str(free_port()), "--workers", "2", "--db", pg_url, home=tmp_path)
+    try:
+        assert proc.stdout is not None
+        base = json.loads(proc.stdout.readline())["url"].rstrip("/")
+        wait_for(lambda: answers_at(f"{base}/api/formats"), "the server answering")
+        wait_for(lambda: sum("paperatlas.web.processes" in cmdline(p) for p in descendants(proc.pid)) == 2,
+                 "two workers running")
+        workers = descendants(proc.pid)
+        proc.send_signal(sig)
+        proc.wait(timeout=SEEN_WITHIN_S)
+        wait_for(lambda: not any(alive(pid) for pid in workers), "every worker ending with the server")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not answers_at(f"{base}/api/formats")

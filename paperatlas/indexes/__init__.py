@@ -10,10 +10,17 @@ when several threads ask), and is the one place that knows their folder:
 - ``terms``: tf-idf rows of every paper (``indexes.terms``), for recommendations.
 
 Later derived indexes (topic maps, recommenders) plug in beside these with the same shape.
+
+``Indexes(store, embedder, writer=False)`` is a reader: several processes over one catalog
+(``paperatlas serve --workers N``) share the index files, and exactly one of them (the server's
+parent, running ``follow_keyword``) writes the keyword index; readers reload it when it has new
+commits and keep their term index in memory. Vectors need no writer here: each process's vector
+index catches up from the store's stored vectors on its next search (``VectorIndex.refresh``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
     from ..store.protocol import Store
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger("paperatlas")
+FOLLOW_EVERY_S = 0.5  # how often the keyword writer of a multi-process server looks for changes
 
 
 class DerivedIndex(Protocol):
@@ -42,8 +51,9 @@ class DerivedIndex(Protocol):
 class Indexes:
     """The derived indexes of one store."""
 
-    def __init__(self, store: Store, embedder: Callable[[], Embedder]) -> None:
+    def __init__(self, store: Store, embedder: Callable[[], Embedder], *, writer: bool = True) -> None:
         self.store = store
+        self.writer = writer  # False: another process writes the shared index files (see above)
         self.folder: Path | None = store.index_folder
         self._embedder = embedder
         self._keyword: KeywordIndex | None = None
@@ -64,13 +74,17 @@ class Indexes:
         """The keyword index, opened (not synced)."""
         with self._keyword_lock:
             if self._keyword is None:
-                self._keyword = KeywordIndex(self.path(KEYWORD))
+                self._keyword = KeywordIndex(self.path(KEYWORD), writer=self.writer)
             return self._keyword
 
     def sync_keyword(self, progress: Progress | None = None) -> int:
         """Apply the store's changes to the keyword index; how many papers changed. When the
-        store has not changed since the last sync this is one cheap query."""
+        store has not changed since the last sync this is one cheap query. A reader reloads
+        what the writing process committed instead (and returns 0)."""
         index = self.keyword
+        if not index.writer:
+            index.refresh()
+            return 0
         last = self.store.feed.last_change()
         if last == self._keyword_seen:
             return 0
@@ -80,13 +94,33 @@ class Indexes:
 
     def keyword_for_reading(self) -> tuple[KeywordIndex, str | None]:
         """The keyword index brought up to date for a search, or (when another process is
-        writing it) as it is, with a note saying so."""
+        writing it) as it is, with a note saying so. A reader: as the writing process last
+        committed it (it follows the store within about a second; no note)."""
+        if not self.writer:
+            index = self.keyword
+            index.refresh()
+            return index, None
         try:
             self.sync_keyword()
             return self.keyword, None
         except IndexBusy as exc:
             self.keyword.reload()
             return self.keyword, f"{exc.message}; results may miss the newest papers"
+
+    def follow_keyword(self, stop: threading.Event, every_s: float = FOLLOW_EVERY_S) -> None:
+        """Keep the keyword index up to date until ``stop`` is set: the one writer of a
+        multi-process server (run in a thread of its parent). A failure (the catalog server
+        gone, another process holding the index) is logged once and retried: it must outlive
+        an outage."""
+        last_error = ""
+        while not stop.wait(every_s):
+            try:
+                self.sync_keyword()
+                last_error = ""
+            except Exception as exc:  # noqa: BLE001 - retried every round; logged when it changes
+                if str(exc) != last_error:
+                    log.warning("keeping the keyword index up to date failed (retrying): %s", exc)
+                    last_error = str(exc)
 
     # -- terms --------------------------------------------------------------------------------
     def terms(self) -> TermIndex:
@@ -99,6 +133,8 @@ class Indexes:
         with self._keyword_lock:
             if self._terms is None:
                 self._terms = TermIndex(self.path(TERMS))
+                # several readers saving their own copies would overwrite each other's files
+                self._terms.persist = self.writer
         return self._terms.sync(self.store, progress)
 
     # -- vectors ------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class TermIndex:
         self.matrix: sp.csr_matrix | None = None
         self._vectorizer: Any = None
         self._lock = threading.RLock()
+        self.persist = True  # False: kept in memory only (a reader process of a shared index folder)
         self._load()
 
     # -- files --------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ class TermIndex:
         self.row_of = {pid: row for row, pid in enumerate(self.ids) if pid is not None}
 
     def _save(self) -> None:
-        if self.folder is None or self.matrix is None:
+        if self.folder is None or self.matrix is None or not self.persist:
             return
         import scipy.sparse as sp
 

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from .. import deadline
-from ..errors import CatalogError, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
+from ..errors import CatalogError, CatalogUnavailable, IndexBusy, InvalidInput, NotFound, PaperatlasError, ParseError
 from ..normalize import latex_to_text
 from . import auth, author_views, security, views
 from .params import (
@@ -43,7 +43,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 Handler = Callable[[Request], Awaitable[Response]]
 STATUS = ((NotFound, 404), (security.Denied, 403), (security.Busy, 503), (IndexBusy, 503), (deadline.Cancelled, 503),
           (ParseError, 400),
-          (InvalidInput, 400), (security.Internal, 500), (CatalogError, 500), (PaperatlasError, 400))
+          (InvalidInput, 400), (security.Internal, 500), (CatalogUnavailable, 503), (CatalogError, 500),
+          (PaperatlasError, 400))
 
 
 def environment() -> jinja2.Environment:

@@ -5,6 +5,10 @@ follows the store's change feed: ``sync`` applies the papers inserted, updated o
 it last ran, and a first ``sync`` builds it all. Only one process writes it at a time; another
 process that finds it busy searches the index as it is and says so (``IndexBusy``).
 
+``KeywordIndex(path, writer=False)`` never writes: it opens an index another process built and
+keeps (the worker processes of ``paperatlas serve --workers N``, whose parent writes it) and
+``refresh`` reloads its searcher when that process has committed since (one ``stat`` when not).
+
 A query of several words lists the papers that match every word first, then those that match
 only some (each group by BM25), and says how many are in each group.
 """
@@ -71,8 +75,10 @@ class KeywordHits:
 class KeywordIndex:
     """One tantivy index; ``path`` None keeps it in memory."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, writer: bool = True) -> None:
         self.path = path
+        self.writer = writer or path is None  # an in-memory index has no other process to write it
+        self._meta_stamp: tuple[int, int] | None = None  # the meta file as last read (refresh)
         self.schema = schema()
         self.analyzers = analyzers()
         self.queries = QueryBuilder(self.schema, self.analyzers)
@@ -95,6 +101,7 @@ class KeywordIndex:
     def _open(self) -> tantivy.Index:
         if self.path is None:
             return self._register(tantivy.Index(self.schema))
+        self._meta_stamp = self._stamp()
         meta = self._read_meta()
         if meta.get("schema_version") == SCHEMA_VERSION and tantivy.Index.exists(str(self.path)):
             try:
@@ -103,6 +110,9 @@ class KeywordIndex:
                 return index
             except (ValueError, OSError, TypeError):
                 pass  # damaged or foreign: rebuilt below
+        if not self.writer:  # rebuilding is the writer's job: never delete the folder it works in
+            raise IndexBusy(f"the keyword index {self.path} is not built yet",
+                            hint="the process that writes it (the server's parent) builds it; try again in a moment")
         if self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True)
@@ -110,6 +120,14 @@ class KeywordIndex:
         self._seq = 0
         self._write_meta()
         return index
+
+    def _stamp(self) -> tuple[int, int] | None:
+        """Which version of the meta file is there (it is replaced, never edited, on each commit)."""
+        try:
+            st = (self.path / META_FILE).stat() if self.path is not None else None
+        except OSError:
+            return None
+        return None if st is None else (st.st_ino, st.st_mtime_ns)
 
     def _read_meta(self) -> dict[str, Any]:
         if self.path is None:
@@ -142,8 +160,11 @@ class KeywordIndex:
         The index commits before the store records how far it got, so a crash in between only
         means the same changes are applied again (deletes then adds: idempotent). A position of
         0 (a new index, or a new catalog at the same path) rebuilds from scratch. ``IndexBusy``
-        when another process is writing the index.
+        when another process is writing the index. A reader (``writer=False``) only refreshes.
         """
+        if not self.writer:
+            self.refresh()
+            return 0
         with self._lock:
             if self.path is not None:  # another process may have synced since we opened
                 meta = self._read_meta()
@@ -221,6 +242,9 @@ class KeywordIndex:
             return n
 
     def _writer(self) -> tantivy.IndexWriter:
+        if not self.writer:
+            raise IndexBusy(f"this process only reads the keyword index {self.path}",
+                            hint="the server's parent process writes it")
         deadline = time.monotonic() + WRITER_WAIT_S
         while True:
             try:
@@ -248,6 +272,23 @@ class KeywordIndex:
         """See what another process committed."""
         self._index.reload()
         self._reloads += 1
+
+    def refresh(self) -> bool:
+        """Reload the searcher if the writing process committed since the last look (its meta
+        file, replaced after each commit, changed); True if it did. One ``stat`` otherwise."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self._meta_stamp:
+            return False
+        with self._lock:
+            if stamp == self._meta_stamp:  # another thread reloaded meanwhile
+                return False
+            meta = self._read_meta()
+            if meta.get("schema_version") == SCHEMA_VERSION:
+                self._seq = int(meta.get("seq", self._seq))
+            self._index.reload()
+            self._reloads += 1
+            self._meta_stamp = stamp
+            return True
 
     def cache_tag(self) -> tuple[int, int]:
         return (self._reloads, self._seq)

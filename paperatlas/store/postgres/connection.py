@@ -11,9 +11,10 @@ imports at once must not interleave (SQLite's ``BEGIN IMMEDIATE`` does the same)
 do not take it: they lock only the paper they touch (``FOR KEY SHARE``), so a star is not
 delayed by an import that merges other papers.
 
-Any lost connection (the server restarted, the network went away) becomes one ``CatalogError``
-naming the catalog's URL without its password; the pool checks a connection before handing it
-out, so the next call after the server is back works.
+Any lost connection (the server restarted, the network went away) becomes one
+``CatalogUnavailable`` (a ``CatalogError``; HTTP 503) naming the catalog's URL without its
+password; the pool checks a connection before handing it out and replaces broken ones, so the
+next call after the server is back works without restarting paperatlas.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ... import deadline
-from ...errors import CatalogError, InvalidInput, WriteBusy
+from ...errors import CatalogError, CatalogUnavailable, InvalidInput, WriteBusy
 from . import migrations
 
 POOL_MAX = 8  # connections per process: the web server's workers, the search pool, a warm-up thread
@@ -84,6 +85,7 @@ class Database:
 
     def __init__(self, url: str, wait_s: float = WAIT_S) -> None:
         self.url = url
+        self.wait_s = wait_s
         self.shown = redact(url)
         self._local = threading.local()
         self.oid = self._migrate()
@@ -129,11 +131,11 @@ class Database:
     # -- errors ------------------------------------------------------------------------------
     @contextmanager
     def guard(self) -> Iterator[None]:
-        """A failure of the server or of the connection becomes one CatalogError."""
+        """A failure of the server or of the connection becomes one CatalogUnavailable."""
         try:
             yield
         except PoolTimeout as exc:
-            raise CatalogError(f"cannot reach the catalog server {self.shown}: {_first_line(exc)}",
+            raise CatalogUnavailable(f"cannot reach the catalog server {self.shown}: {_first_line(exc)}",
                                hint=UNREACHABLE_HINT + "; paperatlas reconnects on the next request") from None
         except psycopg.DataError as exc:
             if "NUL" not in str(exc):
@@ -141,7 +143,7 @@ class Database:
             raise InvalidInput("text with a NUL character (\\0) cannot be stored in a PostgreSQL catalog",
                                hint="remove the character and try again") from None
         except psycopg.OperationalError as exc:
-            raise CatalogError(f"the catalog server {self.shown} failed: {_first_line(exc)}",
+            raise CatalogUnavailable(f"the catalog server {self.shown} failed: {_first_line(exc)}",
                                hint="nothing of the unfinished change was kept; try again once the server is back"
                                     " (paperatlas reconnects by itself)") from None
 
@@ -153,7 +155,7 @@ class Database:
         if bound is not None:
             yield bound
             return
-        with self.guard(), self.pool.connection() as conn:
+        with self.guard(), self.pool.connection(timeout=self._wait_s()) as conn:
             yield conn
 
     @contextmanager
@@ -169,7 +171,7 @@ class Database:
                 self._local.catalog = True
             yield bound
             return
-        with self.guard(), self.pool.connection() as conn, conn.transaction():
+        with self.guard(), self.pool.connection(timeout=self._wait_s()) as conn, conn.transaction():
             if catalog:
                 self._lock_catalog(conn, wait)
             self._local.conn, self._local.catalog = conn, catalog
@@ -177,6 +179,13 @@ class Database:
                 yield conn
             finally:
                 self._local.conn, self._local.catalog = None, False
+
+    def _wait_s(self) -> float:
+        """How long to wait for a connection: at most ``wait_s``, and within the caller's
+        ``deadline`` (a web request's budget), so a server that is down answers "cannot reach
+        the catalog server" before the request's budget runs out."""
+        left = deadline.remaining()
+        return self.wait_s if left is None else max(0.1, min(self.wait_s, 0.8 * left))
 
     def _lock_catalog(self, conn: Connection, wait: float | None) -> None:
         wait = deadline.remaining() if wait is None else wait
