@@ -9,8 +9,8 @@ beside the single-process SQLite server, in one run.
   ingested once into SQLite (kept in bench/out/lab) and copied to PostgreSQL (``migrate``); each
   configuration serves a fresh copy (a file copy; ``CREATE DATABASE … TEMPLATE``).
 - Searches: 1-3 words of the catalog's titles, /api/search in keyword mode. Writes: star, unstar,
-  tag, note of a random paper, as one of 20 users (``services.users.add_user`` tokens; the one
-  ``--token`` when that module is not there yet).
+  tag, note of a random paper, as one of 20 users (``services.users.add_user`` tokens, Bearer):
+  each user's own library.
 - The ingest: the biggest files without abstracts (ICLR 2022/2023, NeurIPS 2023/2024, ICML 2025),
   merged into one Paper Copilot JSON of ``--ingest`` papers, posted to /api/ingest 3 s into the
   load (the server's ``ingest_budget_s`` raised to 900 s so the one import may finish).
@@ -125,11 +125,9 @@ def build_base(papers: int) -> Path:
 
 
 def add_users(location: str, home: Path) -> list[str]:
-    """20 users' tokens, or the server's token 20 times before per-user libraries exist."""
-    try:
-        from paperatlas.services.users import add_user  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return [TOKEN] * USERS
+    """20 users' tokens (``paperatlas users add``): each writes to their own library."""
+    from paperatlas.services.users import add_user
+
     with Atlas.open(location, Settings(home=home)) as atlas:
         return [str(add_user(atlas, f"user{i}")[1]) for i in range(USERS)]
 
