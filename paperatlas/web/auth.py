@@ -70,6 +70,19 @@ OWNER = Who(0)
 ANONYMOUS = Who(ANONYMOUS_ID)
 
 
+class NeedsLookup(Exception):
+    """Who a credential names is not in memory: ask again in a worker thread."""
+
+
+async def resolved(find: Callable[..., Who | None], value: str) -> Who | None:
+    """``find(value)``, from memory in the event loop when it can be (most requests of a
+    signed-in person), else in a worker thread (it reads the catalog)."""
+    try:
+        return find(value, offline=True)
+    except NeedsLookup:
+        return await anyio.to_thread.run_sync(find, value)
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -102,13 +115,13 @@ class Sessions:
         mac = hmac.new(self.key, f"{purpose}.{user_id}.{owner}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac[:18]).decode()
 
-    def by_feed_key(self, value: str) -> Who | None:
+    def by_feed_key(self, value: str, offline: bool = False) -> Who | None:
         user, _, mac = value.partition(".")
         if not user.isdigit() or not hmac.compare_digest(mac.encode(), self._mac("feed", int(user)).encode()):
             return None
         if int(user) == 0:
             return OWNER if self.owner_token else None
-        return self._cached(f"u{user}", lambda: self._user_who(users.active_user(self.atlas, int(user))))
+        return self._cached(f"u{user}", lambda: self._user_who(users.active_user(self.atlas, int(user))), offline)
 
     def csrf_for(self, who: Who, base: str) -> str:
         """The CSRF token of a person's pages: the server's own for the owner and anonymous
@@ -117,14 +130,15 @@ class Sessions:
             return base
         return hmac.new(self.key, f"csrf.{who.user_id}.{base}".encode(), hashlib.sha256).hexdigest()
 
-    # -- resolving (in a worker thread: these may read the catalog) --------------------------
-    def by_token(self, token: str) -> Who | None:
+    # -- resolving: ``offline`` answers from memory only (in the event loop) and raises
+    # ``NeedsLookup`` when the catalog must be read (then the caller asks again in a thread) ----
+    def by_token(self, token: str, offline: bool = False) -> Who | None:
         """The owner (the server's ``--token``) or the active user of ``token``, else None."""
         if self.owner_token and hmac.compare_digest(token.encode(), self.owner_token.encode()):
             return OWNER
-        return self._cached("t" + _digest(token), lambda: self._user_who(users.authenticate(self.atlas, token)))
+        return self._cached("t" + _digest(token), lambda: self._user_who(users.authenticate(self.atlas, token)), offline)
 
-    def by_cookie(self, cookie: str) -> Who | None:
+    def by_cookie(self, cookie: str, offline: bool = False) -> Who | None:
         parts = cookie.split(".")
         if len(parts) != 3 or not parts[0].lstrip("-").isdigit() or not parts[1].isdigit():
             return None
@@ -135,17 +149,19 @@ class Sessions:
             return None
         if user_id == 0:
             return OWNER if self.owner_token else None
-        return self._cached(f"u{user_id}", lambda: self._user_who(users.active_user(self.atlas, user_id)))
+        return self._cached(f"u{user_id}", lambda: self._user_who(users.active_user(self.atlas, user_id)), offline)
 
     @staticmethod
     def _user_who(user: User | None) -> Who | None:
         return None if user is None else Who(user.id, user.name)
 
-    def _cached(self, key: str, find: Callable[[], Who | None]) -> Who | None:
+    def _cached(self, key: str, find: Callable[[], Who | None], offline: bool = False) -> Who | None:
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and now - hit[0] < self.cache_s:
             return hit[1]
+        if offline:
+            raise NeedsLookup
         who = find()
         if len(self._cache) > 10_000:  # many distinct wrong tokens: forget, do not grow
             self._cache.clear()
@@ -207,14 +223,14 @@ class Identify:
         default = ANONYMOUS if settings.shared else OWNER
         token = bearer(scope)
         if token is not None:
-            found = await anyio.to_thread.run_sync(sessions.by_token, token)
+            found = await resolved(sessions.by_token, token)
             if found is None:
                 return await _unauthorized(scope, "wrong or revoked token",
                                            "ask the server's admin for a token (paperatlas users add NAME)")(scope, receive, send)
             scope.setdefault("state", {})["who"] = Who(found.user_id, found.name, bearer=True)
             return await self.app(scope, receive, send)
         if scope["path"].startswith("/feeds/") and "key" in request.query_params:
-            found = await anyio.to_thread.run_sync(sessions.by_feed_key, request.query_params["key"])
+            found = await resolved(sessions.by_feed_key, request.query_params["key"])
             if found is None:
                 return await PlainTextResponse("403: this feed link is no longer valid; copy it again from the library"
                                                " or watches page", status_code=403)(scope, receive, send)
@@ -224,12 +240,12 @@ class Identify:
             response = await self._login_link(request, sessions)
             return await response(scope, receive, send)
         cookie = _cookie(request)
-        found = await anyio.to_thread.run_sync(sessions.by_cookie, cookie) if cookie else None
+        found = await resolved(sessions.by_cookie, cookie) if cookie else None
         scope.setdefault("state", {})["who"] = found or default
         await self.app(scope, receive, send)
 
     async def _login_link(self, request: Request, sessions: Sessions) -> Response:
-        found = await anyio.to_thread.run_sync(sessions.by_token, request.query_params["token"])
+        found = await resolved(sessions.by_token, request.query_params["token"])
         if found is None:
             return PlainTextResponse("403: wrong or revoked token", status_code=403)
         rest = {k: v for k, v in request.query_params.multi_items() if k != "token"}

@@ -4,7 +4,6 @@ signed session cookie, so the token never sits in a URL, a bookmark or the brows
 
 from __future__ import annotations
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -30,7 +29,7 @@ async def login_post(request: Request) -> Response:
         raise security.Denied("cross-site sign-in refused (Origin/Referer does not match Host)",
                               hint="sign in from this server's /login page")
     token = str(form.get("token") or "").strip()[:TOKEN_MAX]
-    person = await anyio.to_thread.run_sync(request.app.state.sessions.by_token, token) if token else None
+    person = await auth.resolved(request.app.state.sessions.by_token, token) if token else None
     if person is None:
         return await login_page(request, "wrong or revoked token: ask the server's admin for one"
                                          " (paperatlas users add NAME prints it)", status=401)
