@@ -97,23 +97,20 @@ class Sessions:
         self.cache_s = CACHE_S
         self._cache: dict[str, tuple[float, Who | None]] = {}
 
-    def _sign(self, user_id: int, issued: int) -> str:
+    def _mac(self, purpose: str, user_id: int) -> str:
+        """HMAC-SHA256 (144 bits, URL-safe) of what a credential says; the owner's also signs a
+        digest of ``--token``, so changing it ends the owner's sessions and feed links."""
         owner = _digest(self.owner_token or "") if user_id == 0 else ""
-        mac = hmac.new(self.key, f"{user_id}.{issued}.{owner}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+        mac = hmac.new(self.key, f"{purpose}.{user_id}.{owner}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:18]).decode()
 
     def cookie_for(self, who: Who) -> str:
         issued = int(time.time())
-        return f"{who.user_id}.{issued}.{self._sign(who.user_id, issued)}"
+        return f"{who.user_id}.{issued}.{self._mac(f'session.{issued}', who.user_id)}"
 
     def feed_key(self, who: Who) -> str:
         """The key of a person's private feed links (see the module docstring)."""
         return f"{who.user_id}.{self._mac('feed', who.user_id)}"
-
-    def _mac(self, purpose: str, user_id: int) -> str:
-        owner = _digest(self.owner_token or "") if user_id == 0 else ""
-        mac = hmac.new(self.key, f"{purpose}.{user_id}.{owner}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac[:18]).decode()
 
     def by_feed_key(self, value: str, offline: bool = False) -> Who | None:
         user, _, mac = value.partition(".")
@@ -128,7 +125,7 @@ class Sessions:
         visitors, one derived for each user (a token read by one user is useless for another)."""
         if who.user_id <= 0:
             return base
-        return hmac.new(self.key, f"csrf.{who.user_id}.{base}".encode(), hashlib.sha256).hexdigest()
+        return self._mac(f"csrf.{base}", who.user_id)
 
     # -- resolving: ``offline`` answers from memory only (in the event loop) and raises
     # ``NeedsLookup`` when the catalog must be read (then the caller asks again in a thread) ----
@@ -143,7 +140,7 @@ class Sessions:
         if len(parts) != 3 or not parts[0].lstrip("-").isdigit() or not parts[1].isdigit():
             return None
         user_id, issued = int(parts[0]), int(parts[1])
-        if not hmac.compare_digest(parts[2].encode(), self._sign(user_id, issued).encode()):
+        if not hmac.compare_digest(parts[2].encode(), self._mac(f"session.{issued}", user_id).encode()):
             return None
         if not 0 <= time.time() - issued <= SESSION_AGE_S:
             return None
@@ -169,12 +166,9 @@ class Sessions:
         return who
 
 
-def bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            text = value.decode("latin-1")
-            return text[7:].strip() if text.lower().startswith("bearer ") else None
-    return None
+def bearer(request: Request) -> str | None:
+    text = request.headers.get("authorization", "")
+    return text[7:].strip() if text.lower().startswith("bearer ") else None
 
 
 def _cookie(request: Request) -> str | None:
@@ -221,7 +215,7 @@ class Identify:
         request = Request(scope)
         settings, sessions = request.app.state.settings, request.app.state.sessions
         default = ANONYMOUS if settings.shared else OWNER
-        token = bearer(scope)
+        token = bearer(request)
         if token is not None:
             found = await resolved(sessions.by_token, token)
             if found is None:
